@@ -1,0 +1,181 @@
+/**
+ * The naming chain's data model. Everything here is plain data: the codec (`codec.ts`) gives each
+ * value exactly one byte encoding, and hashes are taken over those bytes.
+ *
+ * Units are in names: `…Ms` milliseconds, `…Blocks` a count of blocks, `…Bytes` bytes.
+ */
+
+export type Bytes = Uint8Array;
+
+/** Transaction kinds, by their wire tag. */
+export const TxType = {
+  COMMIT: 1,
+  REGISTER: 2,
+  UPDATE: 3,
+  TRANSFER: 4,
+  RENEW: 5,
+} as const;
+export type TxType = (typeof TxType)[keyof typeof TxType];
+export type TxTypeName = keyof typeof TxType;
+
+/**
+ * One DNS record owned by a name. `host` is relative to the registered name: '' is the name
+ * itself, 'www' is www.<name>.<apex>, '_443._tcp' is a TLSA owner. `rdata` is the RR's RDATA in
+ * DNS wire format, uncompressed, with any domain names inside it in lower case — so the DNS
+ * server can serve it as it is and the encoding stays canonical.
+ */
+export interface DnsRecord {
+  readonly host: string;
+  readonly type: number;
+  readonly rdata: Bytes;
+}
+
+export interface CommitPayload {
+  readonly type: typeof TxType.COMMIT;
+  /** commitmentHash(name, owner, salt): hides the name until REGISTER reveals it. */
+  readonly commitment: Bytes;
+}
+export interface RegisterPayload {
+  readonly type: typeof TxType.REGISTER;
+  /** The label in A-label form (already normalised; the rules refuse anything else). */
+  readonly name: string;
+  readonly salt: Bytes;
+  readonly records: readonly DnsRecord[];
+}
+export interface UpdatePayload {
+  readonly type: typeof TxType.UPDATE;
+  readonly name: string;
+  readonly records: readonly DnsRecord[];
+}
+export interface TransferPayload {
+  readonly type: typeof TxType.TRANSFER;
+  readonly name: string;
+  readonly to: Bytes;
+}
+export interface RenewPayload {
+  readonly type: typeof TxType.RENEW;
+  readonly name: string;
+}
+export type TxPayload = CommitPayload | RegisterPayload | UpdatePayload | TransferPayload | RenewPayload;
+
+/** The part of a transaction the hashcash stamp and the signature cover. */
+export interface TxBody {
+  readonly chainId: string;
+  /** Ed25519 public key, 32 bytes. */
+  readonly account: Bytes;
+  readonly nonce: number;
+  readonly payload: TxPayload;
+}
+
+export interface Tx extends TxBody {
+  /** Hashcash: sha256(stampPreimage(body) ‖ stamp) has at least `params.powBits` leading zero bits. */
+  readonly stamp: bigint;
+  /** Ed25519 signature over signingBytes(body, stamp), 64 bytes. */
+  readonly signature: Bytes;
+}
+
+export interface BlockHeader {
+  readonly chainId: string;
+  readonly height: number;
+  /** Proposer's wall clock; strictly greater than the parent's. */
+  readonly timeMs: number;
+  readonly prevHash: Bytes;
+  /** Merkle root over the transaction ids, in block order. */
+  readonly txRoot: Bytes;
+  /** Root of the authenticated state tree after this block's transactions are applied. */
+  readonly stateRoot: Bytes;
+  /** Hash of the validator set that must sign this block's commit. */
+  readonly validatorsHash: Bytes;
+  readonly proposer: Bytes;
+}
+
+export interface Block {
+  readonly header: BlockHeader;
+  readonly txs: readonly Tx[];
+}
+
+/** A validator's precommit signature for one block. */
+export interface CommitSignature {
+  readonly validator: Bytes;
+  readonly signature: Bytes;
+}
+
+/**
+ * The proof that a block is final: precommits for `blockHash` at (height, round) from validators
+ * holding more than 2/3 of the voting power. With one validator that is its own signature.
+ */
+export interface CommitCertificate {
+  readonly height: number;
+  readonly round: number;
+  readonly blockHash: Bytes;
+  readonly signatures: readonly CommitSignature[];
+}
+
+export interface Validator {
+  readonly publicKey: Bytes;
+  readonly power: number;
+}
+
+/** Name lifecycle as seen at a given time. */
+export type NameStatus = 'active' | 'grace' | 'expired';
+
+/** The value stored in the state tree under nameKey(name). */
+export interface NameRecord {
+  readonly name: string;
+  readonly owner: Bytes;
+  readonly records: readonly DnsRecord[];
+  readonly registeredHeight: number;
+  readonly updatedHeight: number;
+  /** After this the name is in grace: it stops resolving but the owner may still renew. */
+  readonly expiresAtMs: number;
+}
+
+/** The value stored under commitKey(commitment). */
+export interface CommitmentRecord {
+  readonly account: Bytes;
+  readonly height: number;
+}
+
+/** The value stored under accountKey(publicKey). */
+export interface AccountRecord {
+  readonly nonce: number;
+}
+
+/** Chain parameters, fixed in genesis (governance changes them in a later issue). */
+export interface ChainParams {
+  /** Leading zero bits the hashcash stamp needs. */
+  readonly powBits: number;
+  readonly commitMinBlocks: number;
+  readonly commitMaxBlocks: number;
+  readonly registrationPeriodMs: number;
+  readonly gracePeriodMs: number;
+  /** Cap on a name's encoded record set. */
+  readonly recordsSizeBytesMax: number;
+  readonly blockTxCountMax: number;
+  readonly blockIntervalMs: number;
+  /** TTL the DNS server gives chain records. */
+  readonly recordTtlSeconds: number;
+}
+
+export interface Genesis {
+  readonly chainId: string;
+  /** Fully qualified, lower case, ending in a dot: 'dcbt.test.'. */
+  readonly apex: string;
+  readonly timeMs: number;
+  readonly params: ChainParams;
+  readonly validators: readonly Validator[];
+  /** Labels (A-label form) nobody can register. */
+  readonly reservedNames: readonly string[];
+}
+
+export const DEVNET_PARAMS: ChainParams = {
+  powBits: 12,
+  commitMinBlocks: 1,
+  commitMaxBlocks: 10_000,
+  registrationPeriodMs: 365 * 24 * 3600 * 1000,
+  gracePeriodMs: 30 * 24 * 3600 * 1000,
+  recordsSizeBytesMax: 2048,
+  blockTxCountMax: 5000,
+  blockIntervalMs: 1000,
+  recordTtlSeconds: 300,
+};
