@@ -1,0 +1,51 @@
+/**
+ * Every bound the DNS server enforces, with its unit in the name. The node may override any of
+ * them (`startDnsServer({ limits })`); docs/DNS.md explains the defaults.
+ */
+export interface DnsLimits {
+  /** Largest UDP response we send and the payload size we advertise (DNS Flag Day 2020). */
+  readonly udpPayloadBytesMax: number;
+  /** Smallest UDP payload a client may claim (RFC 6891 §6.2.5); also the size without EDNS. */
+  readonly udpPayloadBytesMin: number;
+  /** Queries longer than this are answered FORMERR without being decoded. */
+  readonly queryBytesMax: number;
+  /** Records in a query, all sections together (one question + OPT + a few options is normal). */
+  readonly queryRecordsMax: number;
+  /** CNAMEs followed inside the zone for one answer. */
+  readonly cnameChainMax: number;
+  /** ZSK signatures kept (LRU), keyed by RRset. */
+  readonly signatureCacheEntriesMax: number;
+  /** Give up on a chain lookup after this long and answer SERVFAIL. */
+  readonly lookupTimeoutMs: number;
+  /** UDP queries being answered at once; more are dropped and counted. */
+  readonly udpInFlightMax: number;
+  /** SO_RCVBUF asked for on the UDP socket (the kernel may cap it at net.core.rmem_max). */
+  readonly udpRecvBufferBytes: number;
+  /** Open TCP connections; further connections are closed at once. */
+  readonly tcpConnectionsMax: number;
+  /** A TCP connection with no query in this long is closed (RFC 7766 §6.2.3). */
+  readonly tcpIdleTimeoutMs: number;
+  /** Queries answered on one TCP connection before it is closed. */
+  readonly tcpQueriesPerConnectionMax: number;
+  /** Pipelined queries processed at once on one connection; reading pauses above this. */
+  readonly tcpInFlightPerConnectionMax: number;
+}
+
+export const DEFAULT_DNS_LIMITS: DnsLimits = {
+  udpPayloadBytesMax: 1232,
+  udpPayloadBytesMin: 512,
+  queryBytesMax: 4096,
+  queryRecordsMax: 8,
+  cnameChainMax: 8,
+  signatureCacheEntriesMax: 20_000,
+  lookupTimeoutMs: 2000,
+  udpInFlightMax: 2048,
+  udpRecvBufferBytes: 4 * 1024 * 1024,
+  tcpConnectionsMax: 512,
+  tcpIdleTimeoutMs: 10_000,
+  tcpQueriesPerConnectionMax: 10_000,
+  tcpInFlightPerConnectionMax: 32,
+};
+
+/** DNS over TCP frames carry a 16-bit length (RFC 1035 §4.2.2). */
+export const tcpFrameBytesMax = 0xffff;

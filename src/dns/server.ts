@@ -1,0 +1,220 @@
+/**
+ * DNS transports: UDP (dgram) and TCP (RFC 7766: 2-byte length framing, pipelined queries answered
+ * as they complete, idle timeout, connection and per-connection query limits). Both hand every
+ * packet to `handleQuery`, which never throws; a reply of null is not sent.
+ */
+import type { Socket as UdpSocket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
+import type { Server, Socket } from 'node:net';
+import { createServer, isIPv6 } from 'node:net';
+import type { DnsEnv, DnsStats, DnsTestHooks } from './chain.ts';
+import { handleQuery, newStats } from './chain.ts';
+import { DnsConfigError } from './errors.ts';
+import type { DnsLimits } from './limits.ts';
+import { DEFAULT_DNS_LIMITS } from './limits.ts';
+import type { DnssecKeys } from './signer.ts';
+import { Signer } from './signer.ts';
+import type { ApexConfig, ZoneView } from './zone.ts';
+import { prepareApex } from './zone.ts';
+
+export interface DnsServiceOptions {
+  readonly view: () => ZoneView;
+  readonly apex: ApexConfig;
+  /** Without keys the zone is served unsigned. */
+  readonly keys?: DnssecKeys;
+  readonly limits?: Partial<DnsLimits>;
+  /** Wall clock for RRSIG inception/expiration; defaults to Date.now. */
+  readonly nowMs?: () => number;
+  readonly hooks?: DnsTestHooks;
+}
+
+export interface DnsServerOptions extends DnsServiceOptions {
+  readonly host: string;
+  /** 0: the OS picks one port, used for both UDP and TCP. */
+  readonly port: number;
+}
+
+export interface DnsServerStats extends DnsStats {
+  udpDropped: number;
+  udpSendErrors: number;
+  tcpConnections: number;
+  tcpRejected: number;
+  tcpIdleClosed: number;
+}
+
+export interface DnsServer {
+  readonly host: string;
+  readonly udpPort: number;
+  readonly tcpPort: number;
+  readonly env: DnsEnv;
+  readonly stats: DnsServerStats;
+  close(): Promise<void>;
+}
+
+/** Attempts at finding a port free for both UDP and TCP when asked for port 0. */
+export const portBindAttemptsMax = 20;
+
+/** Builds the environment the handler chain runs in (also what DoH will use). */
+export function createDnsEnv(opts: DnsServiceOptions): DnsEnv {
+  const limits: DnsLimits = { ...DEFAULT_DNS_LIMITS, ...opts.limits };
+  const nowMs = opts.nowMs ?? Date.now;
+  const apex = prepareApex(opts.view().apex, opts.apex);
+  const signer = opts.keys
+    ? new Signer({ apex: apex.name, keys: opts.keys, dnskeyTtlSeconds: apex.ttlSeconds, cacheEntriesMax: limits.signatureCacheEntriesMax, nowMs: nowMs() })
+    : undefined;
+  return { view: opts.view, apex, signer, limits, nowMs, hooks: opts.hooks, stats: newStats() };
+}
+
+function listenTcp(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    server.once('error', onError);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', onError);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+function bindUdp(socket: UdpSocket, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    socket.once('error', onError);
+    socket.bind({ address: host, port, exclusive: true }, () => {
+      socket.off('error', onError);
+      resolve(socket.address().port);
+    });
+  });
+}
+
+export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
+  const env = createDnsEnv(opts);
+  const { limits } = env;
+  const stats: DnsServerStats = Object.assign(env.stats, { udpDropped: 0, udpSendErrors: 0, tcpConnections: 0, tcpRejected: 0, tcpIdleClosed: 0 });
+  const family = isIPv6(opts.host) ? 'udp6' : 'udp4';
+  let closed = false;
+
+  // ---- TCP
+  const sockets = new Set<Socket>();
+  const tcp = createServer({ noDelay: true }, (socket) => serveTcp(socket));
+  tcp.maxConnections = limits.tcpConnectionsMax;
+  tcp.on('drop', () => stats.tcpRejected++);
+  tcp.on('error', () => undefined);
+
+  function serveTcp(socket: Socket): void {
+    stats.tcpConnections++;
+    sockets.add(socket);
+    let pending: Buffer = Buffer.alloc(0);
+    let inFlight = 0;
+    let answered = 0;
+    let ending = false;
+    socket.setTimeout(limits.tcpIdleTimeoutMs, () => {
+      if (inFlight > 0) return;
+      stats.tcpIdleClosed++;
+      socket.destroy();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+    const finishIfDone = (): void => {
+      if (ending && inFlight === 0 && !socket.destroyed) socket.end();
+    };
+    const pump = (): void => {
+      while (!ending && inFlight < limits.tcpInFlightPerConnectionMax && pending.length >= 2) {
+        const length = pending.readUInt16BE(0);
+        if (length === 0) {
+          socket.destroy();
+          return;
+        }
+        if (pending.length < 2 + length) break;
+        const frame = new Uint8Array(pending.subarray(2, 2 + length));
+        pending = pending.subarray(2 + length);
+        inFlight++;
+        answered++;
+        if (answered >= limits.tcpQueriesPerConnectionMax) ending = true;
+        void handleQuery(frame, { transport: 'tcp', env }).then((wire) => {
+          inFlight--;
+          if (wire && !socket.destroyed) {
+            const out = Buffer.allocUnsafe(2 + wire.length);
+            out.writeUInt16BE(wire.length, 0);
+            out.set(wire, 2);
+            socket.write(out);
+          } else if (!wire) {
+            // Not even a header: the stream is out of step, so close it.
+            ending = true;
+          }
+          pump();
+        });
+      }
+      if (inFlight >= limits.tcpInFlightPerConnectionMax) socket.pause();
+      else if (!ending) socket.resume();
+      finishIfDone();
+    };
+    socket.on('data', (chunk: Buffer) => {
+      if (ending) return;
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      pump();
+    });
+    socket.on('end', () => {
+      ending = true;
+      finishIfDone();
+    });
+  }
+
+  // ---- UDP
+  let udpInFlight = 0;
+  const makeUdp = (): UdpSocket => {
+    const udp = createSocket({ type: family, recvBufferSize: limits.udpRecvBufferBytes });
+    udp.on('message', (msg, rinfo) => {
+      if (udpInFlight >= limits.udpInFlightMax) {
+        stats.udpDropped++;
+        return;
+      }
+      udpInFlight++;
+      void handleQuery(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { transport: 'udp', env }).then((wire) => {
+        udpInFlight--;
+        if (!wire || closed) return;
+        udp.send(wire, rinfo.port, rinfo.address, (err) => {
+          if (err) stats.udpSendErrors++;
+        });
+      });
+    });
+    return udp;
+  };
+
+  let udp: UdpSocket | undefined;
+  let tcpPort = 0;
+  let udpPort = 0;
+  for (let attempt = 0; attempt < portBindAttemptsMax && !udp; attempt++) {
+    tcpPort = await listenTcp(tcp, opts.host, opts.port);
+    const candidate = makeUdp();
+    try {
+      udpPort = await bindUdp(candidate, opts.host, tcpPort);
+      udp = candidate;
+    } catch (error) {
+      candidate.close();
+      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      if (opts.port !== 0) throw new DnsConfigError(`cannot bind UDP ${opts.host}:${opts.port}: ${String(error)}`, { port: opts.port });
+    }
+  }
+  if (!udp) throw new DnsConfigError(`no port free for both UDP and TCP on ${opts.host} after ${portBindAttemptsMax} attempts`);
+  udp.on('error', () => stats.udpSendErrors++);
+  const boundUdp = udp;
+
+  return {
+    host: opts.host,
+    udpPort,
+    tcpPort,
+    env,
+    stats,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const s of sockets) s.destroy();
+      await Promise.all([
+        new Promise<void>((resolve) => boundUdp.close(() => resolve())),
+        new Promise<void>((resolve) => tcp.close(() => resolve())),
+      ]);
+    },
+  };
+}
