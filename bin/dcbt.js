@@ -6,4 +6,7 @@ if (major < 24) {
   process.stderr.write(`dcbt needs Node.js 24 or newer (this is ${process.version}). Run it through npx or an npm script, which use the project's Node 24.\n`);
   process.exit(1);
 }
-await import('../src/cli/main.ts');
+const { main } = await import('../src/cli/main.ts');
+const code = await main(process.argv);
+// `start` keeps running until a signal; other commands end here.
+if (code !== 0) process.exit(code);

@@ -130,7 +130,8 @@ export class Reader {
   offset = 0;
 
   constructor(buf: Bytes, what: string) {
-    this.buf = buf;
+    // A Buffer's slice() shares memory; read through a plain view so decoded bytes are copies.
+    this.buf = Object.getPrototypeOf(buf) === Uint8Array.prototype ? buf : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     this.what = what;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }

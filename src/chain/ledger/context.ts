@@ -1,0 +1,14 @@
+import type { Overlay } from './state.ts';
+import type { Bytes, Genesis } from '../types.ts';
+
+/** What a transaction rule sees: the block it is in and the state so far. */
+export interface TxContext {
+  readonly genesis: Genesis;
+  /** Height of the block being applied. */
+  readonly height: number;
+  /** Time of the block being applied. */
+  readonly timeMs: number;
+  readonly state: Overlay;
+  /** The signer of the transaction under consideration. */
+  readonly account: Bytes;
+}

@@ -1,0 +1,353 @@
+/**
+ * A naming-chain node with one validator: the I/O shell around the pure ledger. It owns the block
+ * store, the state store and the mempool, produces a block every `blockIntervalMs` when there are
+ * transactions, signs its commit certificate, and answers queries over finalised state.
+ *
+ * Write order for a block (crash safety): state values → tree commit → one LevelDB batch with the
+ * block, its certificate, indices and the new tip. On open, a tree that is ahead of the block
+ * store's tip is reset to the tip's state root; the tree is append-only, so that root is there.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { blockHash, decodeAccount, decodeNameRecord, decodeTx, txId, txRoot, validatorsHash, voteSigningBytes, VoteStep } from '../chain/codec.ts';
+import { sign, type KeyPair } from '../chain/crypto.ts';
+import { genesisHash } from '../chain/genesis.ts';
+import { bytesEqual, fromHex, toHex } from '../chain/hash.ts';
+import { accountKey, nameKey } from '../chain/keys.ts';
+import { applyBlock, applyTx, keysTouched } from '../chain/ledger/apply.ts';
+import { LedgerError } from '../chain/ledger/errors.ts';
+import { nameStatus } from '../chain/ledger/name-status.ts';
+import { checkEnvelope } from '../chain/ledger/rules/envelope.ts';
+import { Overlay, type ChainTip, type LedgerState } from '../chain/ledger/state.ts';
+import { emptyStateRoot } from '../chain/proof.ts';
+import type { Block, BlockHeader, Bytes, CommitCertificate, Genesis, NameRecord, NameStatus, Tx } from '../chain/types.ts';
+import { DcbtError } from '../errors.ts';
+import { BlockStore, type HistoryEntry } from './block-store.ts';
+import { Mempool, type MempoolLimits, DEFAULT_MEMPOOL_LIMITS } from './mempool.ts';
+import { StateStore } from './state-store.ts';
+
+export interface Clock {
+  now(): number;
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface NodeOptions {
+  readonly dataDir: string;
+  readonly genesis: Genesis;
+  /** The validator's key; without it the node only serves (full nodes, in the networked chain). */
+  readonly validatorKey?: KeyPair;
+  readonly clock?: Clock;
+  readonly mempoolLimits?: MempoolLimits;
+}
+
+export type TxStatus =
+  | { readonly status: 'pending' }
+  | { readonly status: 'included'; readonly height: number; readonly index: number }
+  | { readonly status: 'rejected'; readonly code: string; readonly message: string }
+  | { readonly status: 'unknown' };
+
+export interface NameView {
+  readonly record: NameRecord;
+  readonly status: NameStatus;
+}
+
+export interface NameProofBundle {
+  readonly name: string;
+  readonly header: BlockHeader;
+  readonly commit: CommitCertificate;
+  readonly proof: Bytes;
+  /** The encoded name record the proof commits to, absent for a proof of absence. */
+  readonly value: Bytes | undefined;
+}
+
+export type BlockListener = (block: Block, commit: CommitCertificate) => void;
+
+/** Rejected transaction ids remembered for status queries. */
+const REJECTED_ENTRIES_MAX = 10_000;
+
+export class ChainNode {
+  readonly genesis: Genesis;
+  readonly dataDir: string;
+  private readonly blocks: BlockStore;
+  private readonly state: StateStore;
+  private readonly mempool: Mempool;
+  private readonly clock: Clock;
+  private readonly validatorKey: KeyPair | undefined;
+  private tipValue: ChainTip;
+  private tipHeaderValue: BlockHeader | undefined;
+  /** State after the mempool's transactions, for checking new ones against. */
+  private pending: Overlay;
+  private readonly rejected = new Map<string, { code: string; message: string }>();
+  private readonly listeners = new Set<BlockListener>();
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(options: NodeOptions, blocks: BlockStore, state: StateStore, tip: ChainTip, tipHeader: BlockHeader | undefined) {
+    this.genesis = options.genesis;
+    this.dataDir = options.dataDir;
+    this.blocks = blocks;
+    this.state = state;
+    this.mempool = new Mempool(options.mempoolLimits ?? DEFAULT_MEMPOOL_LIMITS);
+    this.clock = options.clock ?? systemClock;
+    this.validatorKey = options.validatorKey;
+    this.tipValue = tip;
+    this.tipHeaderValue = tipHeader;
+    this.pending = new Overlay({ get: () => undefined });
+  }
+
+  static async open(options: NodeOptions): Promise<ChainNode> {
+    await mkdir(options.dataDir, { recursive: true });
+    const blocks = await BlockStore.open(join(options.dataDir, 'blocks'));
+    const state = await StateStore.open(join(options.dataDir, 'state'));
+    try {
+      const height = await blocks.tipHeight();
+      let tip: ChainTip = { height: 0, hash: genesisHash(options.genesis), timeMs: options.genesis.timeMs };
+      let header: BlockHeader | undefined;
+      if (height > 0) {
+        const block = await blocks.getBlock(height);
+        if (!block) throw new DcbtError('STORE_DAMAGED', `block ${height} (the stored tip) is missing; the data dir is damaged — resync the node`, { height });
+        header = block.header;
+        tip = { height, hash: blockHash(header), timeMs: header.timeMs };
+      }
+      const expectedRoot = header ? header.stateRoot : emptyStateRoot();
+      if (!bytesEqual(state.root(), expectedRoot)) await state.resetTo(expectedRoot);
+      const node = new ChainNode(options, blocks, state, tip, header);
+      node.pending = await node.freshPending();
+      return node;
+    } catch (error) {
+      await blocks.close();
+      await state.close();
+      throw error;
+    }
+  }
+
+  get tip(): ChainTip {
+    return this.tipValue;
+  }
+  get tipHeader(): BlockHeader | undefined {
+    return this.tipHeaderValue;
+  }
+  get isValidator(): boolean {
+    return this.validatorKey !== undefined;
+  }
+  get mempoolSize(): number {
+    return this.mempool.size;
+  }
+
+  private ledger(): LedgerState {
+    return { genesis: this.genesis, tip: this.tipValue, kv: { get: () => undefined } };
+  }
+
+  /** Runs `fn` after every earlier call of `exclusive` has finished. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private nextBlockTime(): number {
+    return Math.max(this.clock.now(), this.tipValue.timeMs + 1);
+  }
+
+  private async freshPending(): Promise<Overlay> {
+    const entries = this.mempool.list();
+    const reader = await this.state.load(entries.flatMap((e) => keysTouched(e.tx)));
+    const overlay = new Overlay(reader);
+    const ctx = { height: this.tipValue.height + 1, timeMs: this.nextBlockTime() };
+    for (const e of entries) {
+      const trial = new Overlay(overlay);
+      try {
+        applyTx(this.ledger(), ctx, trial, e.tx, { envelopeChecked: true });
+        for (const [k, v] of trial.writes) overlay.writes.set(k, v);
+      } catch (error) {
+        this.reject(e.id, error);
+      }
+    }
+    return overlay;
+  }
+
+  private reject(id: string, error: unknown): void {
+    this.mempool.remove(id);
+    const e = error instanceof DcbtError ? error : new DcbtError('INTERNAL', String(error));
+    if (this.rejected.size >= REJECTED_ENTRIES_MAX) this.rejected.delete(this.rejected.keys().next().value!);
+    this.rejected.set(id, { code: e.code, message: e.message });
+  }
+
+  /**
+   * Checks a transaction against the chain and the transactions already waiting, and queues it.
+   * Throws LedgerError / MempoolError / CodecError saying why it was refused.
+   */
+  async submitTx(input: Tx | Bytes): Promise<{ txId: string }> {
+    const tx = input instanceof Uint8Array ? decodeTx(input) : input;
+    checkEnvelope(this.genesis, tx);
+    return this.exclusive(async () => {
+      const entry = this.mempool.admissible(tx);
+      await this.state.load(keysTouched(tx));
+      const trial = new Overlay(this.pending);
+      applyTx(this.ledger(), { height: this.tipValue.height + 1, timeMs: this.nextBlockTime() }, trial, tx, { envelopeChecked: true });
+      for (const [k, v] of trial.writes) this.pending.writes.set(k, v);
+      this.mempool.add(entry);
+      this.rejected.delete(entry.id);
+      return { txId: entry.id };
+    });
+  }
+
+  /** Produces, signs and stores the next block if there are transactions. Validators only. */
+  async produceBlock(): Promise<Block | undefined> {
+    const key = this.validatorKey;
+    if (!key) throw new DcbtError('NOT_VALIDATOR', 'this node has no validator key; it cannot produce blocks', {});
+    return this.exclusive(async () => {
+      if (this.mempool.size === 0) return undefined;
+      const timeMs = this.nextBlockTime();
+      const height = this.tipValue.height + 1;
+      const candidates = this.mempool.list().slice(0, this.genesis.params.blockTxCountMax);
+      const reader = await this.state.load(candidates.flatMap((e) => keysTouched(e.tx)));
+      // Re-check at the block's own time: a name may have expired since a transaction arrived.
+      const overlay = new Overlay(reader);
+      const txs: Tx[] = [];
+      for (const e of candidates) {
+        const trial = new Overlay(overlay);
+        try {
+          applyTx(this.ledger(), { height, timeMs }, trial, e.tx, { envelopeChecked: true });
+          for (const [k, v] of trial.writes) overlay.writes.set(k, v);
+          txs.push(e.tx);
+        } catch (error) {
+          if (!(error instanceof LedgerError)) throw error;
+          this.reject(e.id, error);
+        }
+      }
+      if (txs.length === 0) {
+        this.pending = await this.freshPending();
+        return undefined;
+      }
+      const stateRoot = await this.state.computeRoot(overlay.writes);
+      const header: BlockHeader = {
+        chainId: this.genesis.chainId,
+        height,
+        timeMs,
+        prevHash: this.tipValue.hash,
+        txRoot: txRoot(txs),
+        stateRoot,
+        validatorsHash: validatorsHash(this.genesis.validators),
+        proposer: key.publicKey,
+      };
+      const block: Block = { header, txs };
+      const hash = blockHash(header);
+      const commit: CommitCertificate = {
+        height,
+        round: 0,
+        blockHash: hash,
+        signatures: [{ validator: key.publicKey, signature: sign(key.secretKey, voteSigningBytes(this.genesis.chainId, VoteStep.PRECOMMIT, height, 0, hash)) }],
+      };
+      await this.commitBlock(block, commit, reader);
+      return block;
+    });
+  }
+
+  /** Applies a finalised block through the pure transition and persists it. Caller holds the lock. */
+  private async commitBlock(block: Block, commit: CommitCertificate, reader?: Awaited<ReturnType<StateStore['load']>>): Promise<void> {
+    const kv = reader ?? (await this.state.load(block.txs.flatMap(keysTouched)));
+    const applied = applyBlock({ genesis: this.genesis, tip: this.tipValue, kv }, block);
+    const root = await this.state.commit(applied.writes);
+    if (!bytesEqual(root, block.header.stateRoot)) {
+      await this.state.resetTo(this.tipHeaderValue?.stateRoot ?? emptyStateRoot());
+      throw new DcbtError('STATE_ROOT_MISMATCH', `block ${block.header.height} claims state root ${toHex(block.header.stateRoot)} but applying it gives ${toHex(root)}`, { height: block.header.height });
+    }
+    await this.blocks.putBlock(block, commit);
+    this.tipValue = applied.state.tip;
+    this.tipHeaderValue = block.header;
+    for (const tx of block.txs) this.mempool.remove(toHex(txId(tx)));
+    this.pending = await this.freshPending();
+    for (const listener of this.listeners) {
+      try {
+        listener(block, commit);
+      } catch {
+        // A listener's failure must not undo a committed block.
+      }
+    }
+  }
+
+  onBlock(listener: BlockListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts producing blocks every blockIntervalMs (validators). */
+  start(onError: (error: unknown) => void = () => undefined): void {
+    if (!this.validatorKey || this.timer) return;
+    const tick = async () => {
+      if (this.closed) return;
+      try {
+        await this.produceBlock();
+      } catch (error) {
+        onError(error);
+      }
+      if (!this.closed) this.timer = setTimeout(tick, this.genesis.params.blockIntervalMs);
+    };
+    this.timer = setTimeout(tick, this.genesis.params.blockIntervalMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.exclusive(async () => {
+      await this.blocks.close();
+      await this.state.close();
+    });
+  }
+
+  // ---- queries over finalised state ----------------------------------------------------------
+
+  async getBlock(height: number): Promise<{ block: Block; commit: CommitCertificate } | undefined> {
+    const [block, commit] = await Promise.all([this.blocks.getBlock(height), this.blocks.getCommit(height)]);
+    return block && commit ? { block, commit } : undefined;
+  }
+
+  async getBlockByHash(hash: Bytes): Promise<{ block: Block; commit: CommitCertificate } | undefined> {
+    const height = await this.blocks.heightOfHash(hash);
+    return height === undefined ? undefined : this.getBlock(height);
+  }
+
+  /** Time used for a name's status: the later of the last block's time and now. */
+  statusTimeMs(): number {
+    return Math.max(this.tipValue.timeMs, this.clock.now());
+  }
+
+  async getName(label: string): Promise<NameView | undefined> {
+    const value = await this.state.get(nameKey(label));
+    if (!value) return undefined;
+    const record = decodeNameRecord(value);
+    return { record, status: nameStatus(record, this.statusTimeMs(), this.genesis.params) };
+  }
+
+  async getNameProof(label: string): Promise<NameProofBundle> {
+    const header = this.tipHeaderValue;
+    if (!header) throw new DcbtError('NO_BLOCKS_YET', 'the chain has no finalised block yet; a proof needs one — try again after the first block', {});
+    const commit = await this.blocks.getCommit(header.height);
+    if (!commit) throw new DcbtError('STORE_DAMAGED', `commit certificate for block ${header.height} is missing`, { height: header.height });
+    const { proof, value } = await this.state.prove(nameKey(label), header.stateRoot);
+    return { name: label, header, commit, proof, value };
+  }
+
+  async getNameHistory(label: string, limit = 100): Promise<HistoryEntry[]> {
+    return this.blocks.nameHistory(label, limit);
+  }
+
+  /** The account's next nonce, counting transactions waiting in the mempool. */
+  async getAccountNonce(publicKey: Bytes): Promise<{ confirmed: number; next: number }> {
+    const confirmedValue = await this.state.get(accountKey(publicKey));
+    const confirmed = confirmedValue ? decodeAccount(confirmedValue).nonce : 0;
+    const pendingValue = this.pending.writes.get(toHex(accountKey(publicKey)));
+    return { confirmed, next: pendingValue ? decodeAccount(pendingValue).nonce : confirmed };
+  }
+
+  async getTxStatus(id: string): Promise<TxStatus> {
+    if (this.mempool.has(id)) return { status: 'pending' };
+    const loc = await this.blocks.txLocation(fromHex(id));
+    if (loc) return { status: 'included', ...loc };
+    const r = this.rejected.get(id);
+    return r ? { status: 'rejected', ...r } : { status: 'unknown' };
+  }
+}
