@@ -87,3 +87,46 @@ export async function freePort(): Promise<number> {
 export function rrToGenericText(rr: ResourceRecord): string {
   return `${nameToText(rr.name)} ${rr.ttl} IN TYPE${rr.type} \\# ${rr.rdata.length} ${Buffer.from(rr.rdata).toString('hex')}`.replace(/ 0 $/, ' 0');
 }
+
+/** A dig or kdig answer, parsed from its default text output. */
+export interface DigResult {
+  readonly status: string;
+  readonly flags: readonly string[];
+  readonly answer: readonly string[];
+  readonly authority: readonly string[];
+  readonly additional: readonly string[];
+  readonly raw: string;
+}
+
+/** Parses the text output of dig (BIND) or kdig (Knot): status, header flags and the three sections. */
+export function parseDigOutput(text: string): DigResult {
+  const status = /status: ([A-Z]+)/i.exec(text)?.[1] ?? '';
+  const flagsLine = /;; flags: ([^;]*);/i.exec(text)?.[1] ?? '';
+  const sections: Record<string, string[]> = { answer: [], authority: [], additional: [] };
+  let current: string | undefined;
+  for (const line of text.split('\n')) {
+    const header = /^;; (ANSWER|AUTHORITY|ADDITIONAL) SECTION/i.exec(line);
+    if (header) {
+      current = header[1]!.toLowerCase();
+      continue;
+    }
+    if (line.trim() === '' || line.startsWith(';')) {
+      current = undefined;
+      continue;
+    }
+    if (current) sections[current]!.push(line.replace(/\s+/g, ' ').trim());
+  }
+  return {
+    status,
+    flags: flagsLine.trim().split(/\s+/).filter(Boolean).map((f) => f.toLowerCase()),
+    answer: sections.answer!,
+    authority: sections.authority!,
+    additional: sections.additional!,
+    raw: text,
+  };
+}
+
+/** The type column of presentation records ('alice.dcbt.test. 300 IN A 192.0.2.1' → 'A'). */
+export function rrTypes(lines: readonly string[]): string[] {
+  return lines.map((l) => l.split(' ')[3] ?? '');
+}
