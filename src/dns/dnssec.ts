@@ -320,3 +320,27 @@ export function checkKeyset(keyset: SignedKeyset, apex: string, ksk: DnssecPubli
 export function canonicalName(name: Name): Name {
   return name.map(lowerLabel);
 }
+
+/** JSON form of a signed keyset (hex RDATA), for chain transactions, files and the CLI. */
+export interface SignedKeysetJson {
+  readonly dnskeys: readonly string[];
+  readonly ttlSeconds: number;
+  readonly rrsig: string;
+}
+
+export function keysetToJson(keyset: SignedKeyset): SignedKeysetJson {
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  return { dnskeys: keyset.dnskeys.map(hex), ttlSeconds: keyset.ttlSeconds, rrsig: hex(keyset.rrsig) };
+}
+
+export function keysetFromJson(json: SignedKeysetJson): SignedKeyset {
+  const bytes = (h: string): Uint8Array => {
+    if (!/^(?:[0-9a-f]{2})+$/i.test(h)) throw new DnssecKeyError('keyset field is not hex');
+    return new Uint8Array(Buffer.from(h, 'hex'));
+  };
+  if (!Number.isInteger(json.ttlSeconds) || json.ttlSeconds < 0) throw new DnssecKeyError('keyset ttlSeconds must be a non-negative integer');
+  const dnskeys = json.dnskeys.map(bytes);
+  for (const k of dnskeys) parseDnskey(k);
+  parseRrsig(bytes(json.rrsig));
+  return { dnskeys, ttlSeconds: json.ttlSeconds, rrsig: bytes(json.rrsig) };
+}

@@ -1,0 +1,35 @@
+/**
+ * The authoritative DNS server with online DNSSEC. What the node and the CLI use; the design is in
+ * docs/DNS.md.
+ */
+export { startDnsServer, createDnsEnv, portBindAttemptsMax } from './server.ts';
+export type { DnsServer, DnsServerOptions, DnsServiceOptions, DnsServerStats } from './server.ts';
+export { handleQuery, CHAIN, runChain } from './chain.ts';
+export type { DnsEnv, DnsStats, DnsTestHooks, Handler, QueryState, ResponseDraft, Transport } from './chain.ts';
+export type { ZoneView, ApexConfig, ApexNameserver } from './zone.ts';
+export { DEFAULT_DNS_LIMITS, tcpFrameBytesMax } from './limits.ts';
+export type { DnsLimits } from './limits.ts';
+export type { DnssecKeys } from './signer.ts';
+export {
+  DnskeyFlags,
+  DNSSEC_ALGORITHM,
+  generateKeyPair,
+  keyPairFromPrivate,
+  exportPrivateScalar,
+  publicKeyFromBytes,
+  parseDnskey,
+  dnskeyRdata,
+  dnskeyText,
+  keyTag,
+  dsRdata,
+  dsText,
+  unboundTrustAnchor,
+  signKeyset,
+  checkKeyset,
+  keysetToJson,
+  keysetFromJson,
+  signRRset,
+  verifyRRset,
+} from './dnssec.ts';
+export type { DnssecKeyPair, DnssecPublicKey, SignedKeyset, SignedKeysetJson } from './dnssec.ts';
+export { DnsWireError, DnssecKeyError, DnsConfigError } from './errors.ts';
