@@ -40,6 +40,7 @@ function lowerByte(c: number): number {
 
 /** ASCII-only lower case (RFC 4343): bytes ≥ 0x80 are left alone. */
 export function lowerLabel(label: string): string {
+  if (!/[A-Z]/.test(label)) return label;
   let out = '';
   for (let i = 0; i < label.length; i++) out += String.fromCharCode(lowerByte(label.charCodeAt(i)));
   return out;

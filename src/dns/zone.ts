@@ -188,7 +188,19 @@ async function subtreeFor(ctx: ZoneContext, label: string): Promise<Subtree | un
   return subtreeFromRecord(ctx.apex.name, label, record);
 }
 
+/** Subtrees built from chain records, reused while the view hands out the same record object. */
+const subtreeCache = new WeakMap<NameRecord, { readonly apexKey: string; readonly subtree: Subtree }>();
+
 export function subtreeFromRecord(apex: Name, label: string, record: NameRecord): Subtree {
+  const apexKey = nameKey([label, ...apex]);
+  const cached = subtreeCache.get(record);
+  if (cached && cached.apexKey === apexKey) return cached.subtree;
+  const subtree = buildSubtree(apex, label, record);
+  subtreeCache.set(record, { apexKey, subtree });
+  return subtree;
+}
+
+function buildSubtree(apex: Name, label: string, record: NameRecord): Subtree {
   const top = [label, ...apex];
   const subtree = new Subtree();
   for (const r of record.records) {
