@@ -287,6 +287,15 @@ describe('zone handler', () => {
     assert.deepEqual(summary(apex.answers), ['dcbt.test. SOA']);
   });
 
+  test('a new NameRecord object for a name is served at once (no stale cache)', async () => {
+    const records = fixtureView();
+    let current = (await records.lookup('alice'))!;
+    const live = createDnsEnv({ view: () => fixtureView({ lookup: (label) => (label === 'alice' ? current : records.lookup(label)) }), apex: fixtureApex() });
+    assert.equal((await ask('alice.dcbt.test.', RRType.A, { env: live })).answers.length, 2);
+    current = { ...current, records: current.records.filter((r) => !(r.type === RRType.A && r.host === '' && r.rdata[3] === 2)) };
+    assert.equal((await ask('alice.dcbt.test.', RRType.A, { env: live })).answers.length, 1);
+  });
+
   test('zone handler alone fills the response from the view', async () => {
     const q = state(buildQuery('mail.alice.dcbt.test.', RRType.A));
     q.request = decodeMessage(q.raw);
