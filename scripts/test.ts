@@ -9,10 +9,17 @@ import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 
 /** Program the tests run → the Debian package that provides it. */
-const DEBIAN_TOOLS: Record<string, string> = {};
+const DEBIAN_TOOLS: Record<string, string> = {
+  dig: 'bind9-dnsutils',
+  delv: 'bind9-dnsutils',
+  kdig: 'knot-dnsutils',
+  unbound: 'unbound',
+  'ldns-verify-zone': 'ldnsutils',
+  'ldns-key2ds': 'ldnsutils',
+};
 
 function has(program: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0;
+  return spawnSync('sh', ['-c', `command -v ${program} || test -x /usr/sbin/${program}`], { stdio: 'ignore' }).status === 0;
 }
 
 function run(label: string, command: string, args: string[]): void {
@@ -42,5 +49,5 @@ if (!skipStatic) {
 }
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const files = only.length > 0 ? only : globSync(['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts']).sort();
+const files = only.length > 0 ? only : globSync(['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts', 'content/**/*.test.ts']).sort();
 run(`tests (${files.length} files)`, process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=600000', ...files]);

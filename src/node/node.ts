@@ -64,6 +64,8 @@ export type BlockListener = (block: Block, commit: CommitCertificate) => void;
 
 /** Rejected transaction ids remembered for status queries. */
 const REJECTED_ENTRIES_MAX = 10_000;
+/** Ids of transactions whose envelope was verified at admission and that are not yet in a block. */
+const VERIFIED_IDS_MAX = 100_000;
 
 export class ChainNode {
   readonly genesis: Genesis;
@@ -78,6 +80,7 @@ export class ChainNode {
   /** State after the mempool's transactions, for checking new ones against. */
   private pending: Overlay;
   private readonly rejected = new Map<string, { code: string; message: string }>();
+  private readonly verified = new Set<string>();
   private readonly listeners = new Set<BlockListener>();
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -169,6 +172,7 @@ export class ChainNode {
 
   private reject(id: string, error: unknown): void {
     this.mempool.remove(id);
+    this.verified.delete(id);
     const e = error instanceof DcbtError ? error : new DcbtError('INTERNAL', String(error));
     if (this.rejected.size >= REJECTED_ENTRIES_MAX) this.rejected.delete(this.rejected.keys().next().value!);
     this.rejected.set(id, { code: e.code, message: e.message });
@@ -189,6 +193,8 @@ export class ChainNode {
       for (const [k, v] of trial.writes) this.pending.writes.set(k, v);
       this.mempool.add(entry);
       this.rejected.delete(entry.id);
+      if (this.verified.size >= VERIFIED_IDS_MAX) this.verified.delete(this.verified.values().next().value!);
+      this.verified.add(entry.id);
       return { txId: entry.id };
     });
   }
@@ -248,7 +254,7 @@ export class ChainNode {
   /** Applies a finalised block through the pure transition and persists it. Caller holds the lock. */
   private async commitBlock(block: Block, commit: CommitCertificate, reader?: Awaited<ReturnType<StateStore['load']>>): Promise<void> {
     const kv = reader ?? (await this.state.load(block.txs.flatMap(keysTouched)));
-    const applied = applyBlock({ genesis: this.genesis, tip: this.tipValue, kv }, block);
+    const applied = applyBlock({ genesis: this.genesis, tip: this.tipValue, kv }, block, { envelopeVerified: this.verified });
     const root = await this.state.commit(applied.writes);
     if (!bytesEqual(root, block.header.stateRoot)) {
       await this.state.resetTo(this.tipHeaderValue?.stateRoot ?? emptyStateRoot());
@@ -257,7 +263,11 @@ export class ChainNode {
     await this.blocks.putBlock(block, commit);
     this.tipValue = applied.state.tip;
     this.tipHeaderValue = block.header;
-    for (const tx of block.txs) this.mempool.remove(toHex(txId(tx)));
+    for (const tx of block.txs) {
+      const id = toHex(txId(tx));
+      this.mempool.remove(id);
+      this.verified.delete(id);
+    }
     this.pending = await this.freshPending();
     for (const listener of this.listeners) {
       try {

@@ -49,7 +49,15 @@ export interface AppliedBlock {
   readonly writes: WriteSet;
 }
 
-export function applyBlock(state: LedgerState, block: Block): AppliedBlock {
+export interface ApplyOptions {
+  /**
+   * Ids (hex) of transactions whose stamp and signature the caller has already checked, e.g. at
+   * mempool admission; their envelope is not verified again. Everything else is.
+   */
+  readonly envelopeVerified?: ReadonlySet<string>;
+}
+
+export function applyBlock(state: LedgerState, block: Block, options: ApplyOptions = {}): AppliedBlock {
   checkBlockHeader(state, block);
   const overlay = new Overlay(state.kv);
   const seen = new Set<string>();
@@ -59,7 +67,7 @@ export function applyBlock(state: LedgerState, block: Block): AppliedBlock {
     if (seen.has(id)) throw new LedgerError('BLOCK_DUPLICATE_TX', `transaction ${id} appears twice in block ${block.header.height}`, { txId: id });
     seen.add(id);
     try {
-      applyTx(state, ctx, overlay, tx);
+      applyTx(state, ctx, overlay, tx, { envelopeChecked: options.envelopeVerified?.has(id) ?? false });
     } catch (error) {
       if (error instanceof LedgerError) error.details.txIndex ??= index;
       throw error;

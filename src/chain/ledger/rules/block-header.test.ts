@@ -35,3 +35,12 @@ test('too many transactions, or one transaction twice, is refused', () => {
   assertRefused(() => chain.apply(txs), 'BLOCK_TOO_MANY_TXS');
   assertRefused(() => chain.apply([txs[0]!, txs[0]!]), 'BLOCK_DUPLICATE_TX');
 });
+
+test('applyBlock skips the envelope only for ids the caller vouches for', () => {
+  const chain = new TestChain(genesis, validator);
+  const tx = chain.tx(alice, commit(1));
+  const forged = { ...tx, signature: new Uint8Array(64) };
+  const block = chain.block([forged]);
+  assertRefused(() => applyBlock(chain.state, block), 'TX_BAD_SIGNATURE');
+  assertRefused(() => applyBlock(chain.state, block, { envelopeVerified: new Set(['00'.repeat(32)]) }), 'TX_BAD_SIGNATURE');
+});
