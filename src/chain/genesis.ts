@@ -30,6 +30,25 @@ export const GenesisFileSchema = z.strictObject({
   }),
   validators: z.array(z.strictObject({ publicKey: hex32, power: int(1) })).min(1).max(1024),
   reservedNames: z.array(z.string().min(1).max(63)),
+  nameservers: z
+    .array(
+      z.strictObject({
+        host: z.string().regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+$/, 'a fully qualified lower-case host name ending in a dot'),
+        ipv4: z.ipv4().optional(),
+        ipv6: z.ipv6().optional(),
+      }),
+    )
+    .max(13)
+    .optional(),
+  dnssec: z
+    .strictObject({
+      keyset: z.strictObject({
+        dnskeys: z.array(z.string().regex(/^([0-9a-f]{2})+$/)).min(1).max(64),
+        ttlSeconds: z.number().int().min(0).max(604_800),
+        rrsig: z.string().regex(/^([0-9a-f]{2})+$/),
+      }),
+    })
+    .optional(),
 });
 export type GenesisFile = z.infer<typeof GenesisFileSchema>;
 
@@ -56,6 +75,8 @@ export function genesisToJson(g: Genesis): GenesisFile {
     params: { ...g.params },
     validators: g.validators.map((v) => ({ publicKey: toHex(v.publicKey), power: v.power })),
     reservedNames: [...g.reservedNames],
+    ...(g.nameservers ? { nameservers: g.nameservers.map((n) => ({ ...n })) } : {}),
+    ...(g.dnssec ? { dnssec: { keyset: { ...g.dnssec.keyset, dnskeys: [...g.dnssec.keyset.dnskeys] } } } : {}),
   };
 }
 

@@ -157,6 +157,23 @@ export interface ChainParams {
   readonly recordTtlSeconds: number;
 }
 
+/** A server named in the apex NS RRset; in-zone hosts carry their addresses (glue). */
+export interface GenesisNameserver {
+  readonly host: string;
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+}
+
+/**
+ * The zone's DNSSEC key set as chain data: the DNSKEY RDATAs (the KSK and every node's ZSK) and
+ * the KSK's RRSIG over them, all hex. Nodes sign with their own ZSK; none holds another's.
+ */
+export interface GenesisKeyset {
+  readonly dnskeys: readonly string[];
+  readonly ttlSeconds: number;
+  readonly rrsig: string;
+}
+
 export interface Genesis {
   readonly chainId: string;
   /** Fully qualified, lower case, ending in a dot: 'dcbt.test.'. */
@@ -166,6 +183,9 @@ export interface Genesis {
   readonly validators: readonly Validator[];
   /** Labels (A-label form) nobody can register. */
   readonly reservedNames: readonly string[];
+  /** The apex NS RRset (and glue); empty = the zone names no server of its own. */
+  readonly nameservers?: readonly GenesisNameserver[];
+  readonly dnssec?: { readonly keyset: GenesisKeyset };
 }
 
 export const DEVNET_PARAMS: ChainParams = {

@@ -1,5 +1,6 @@
 /** `dcbt`: the one command line over the naming chain, its DNS and the hub. */
 import { Command, CommanderError } from 'commander';
+import { registerDnsCommands } from './commands/dns.ts';
 import { registerNameCommands } from './commands/name.ts';
 import { registerProofCommands } from './commands/proof.ts';
 import { registerStartCommand } from './commands/start.ts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerNameCommands(program);
   registerProofCommands(program);
   registerStatusCommand(program);
+  registerDnsCommands(program);
   // Options given after a subcommand apply to it too: `dcbt name show x --json`.
   for (const cmd of program.commands) {
     cmd.enablePositionalOptions(false);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { keyPairFromSecret, generateKeyPair, type KeyPair } from '../chain/crypto.ts';
 import { fromHex, toHex } from '../chain/hash.ts';
 import { DcbtError } from '../errors.ts';
-import { readJsonIfExists, writeFileAtomic } from './files.ts';
+import { readJsonIfExists, writeFileAtomic } from '../files.ts';
 
 export const DEFAULT_WALLET_PATH = '.dcbt/wallet.json';
 

@@ -9,7 +9,12 @@ import { devnetGenesis, genesisFromJson, genesisToJson } from '../chain/genesis.
 import { bytesEqual, fromHex, toHex } from '../chain/hash.ts';
 import type { Genesis } from '../chain/types.ts';
 import { DcbtError } from '../errors.ts';
-import { readJsonIfExists, writeFileAtomic } from '../cli/files.ts';
+import { DnskeyFlags, keysetToJson, signKeyset } from '../dns/index.ts';
+import { createDnssecKey, KSK_FILE, loadDnssecKey, ZSK_FILE } from './dns-service.ts';
+
+/** The devnet's key set signature lasts long; its node holds the KSK and can re-sign anyway. */
+const DEVNET_KEYSET_VALIDITY_MS = 10 * 365 * 24 * 3600 * 1000;
+import { readJsonIfExists, writeFileAtomic } from '../files.ts';
 
 const KeyFileSchema = z.strictObject({ version: z.literal(1), publicKey: z.string().regex(/^[0-9a-f]{64}$/), secretKey: z.string().regex(/^[0-9a-f]{64}$/) });
 
@@ -46,7 +51,13 @@ export async function ensureDevnet(dataDir: string, options: { timeMs?: number; 
   }
   key ??= generateKeyPair();
   await writeKeyFile(keyPath, key);
-  const genesis = devnetGenesis({ validators: [key.publicKey], timeMs: options.timeMs ?? Date.now(), ...(options.powBits === undefined ? {} : { powBits: options.powBits }) });
+  const timeMs = options.timeMs ?? Date.now();
+  const base = devnetGenesis({ validators: [key.publicKey], timeMs, ...(options.powBits === undefined ? {} : { powBits: options.powBits }) });
+  // The devnet holds its own KSK (a deployment's KSK is held by governance, offline).
+  const ksk = (await loadDnssecKey(join(dataDir, KSK_FILE), DnskeyFlags.KSK)) ?? (await createDnssecKey(join(dataDir, KSK_FILE), DnskeyFlags.KSK));
+  const zsk = (await loadDnssecKey(join(dataDir, ZSK_FILE), DnskeyFlags.ZSK)) ?? (await createDnssecKey(join(dataDir, ZSK_FILE), DnskeyFlags.ZSK));
+  const keyset = keysetToJson(signKeyset({ apex: base.apex, ksk, zsks: [zsk], ttlSeconds: 3600, nowMs: timeMs, validityMs: DEVNET_KEYSET_VALIDITY_MS }));
+  const genesis: Genesis = { ...base, nameservers: [{ host: `ns1.${base.apex}`, ipv4: '127.0.0.1' }], dnssec: { keyset } };
   await writeFileAtomic(genesisPath, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`, 0o644);
   return { genesis, validatorKey: key, created: true };
 }

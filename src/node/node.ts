@@ -20,7 +20,7 @@ import { nameStatus } from '../chain/ledger/name-status.ts';
 import { checkEnvelope } from '../chain/ledger/rules/envelope.ts';
 import { Overlay, type ChainTip, type LedgerState } from '../chain/ledger/state.ts';
 import { emptyStateRoot } from '../chain/proof.ts';
-import type { Block, BlockHeader, Bytes, CommitCertificate, Genesis, NameRecord, NameStatus, Tx } from '../chain/types.ts';
+import { TxType, type Block, type BlockHeader, type Bytes, type CommitCertificate, type Genesis, type NameRecord, type NameStatus, type Tx } from '../chain/types.ts';
 import { DcbtError } from '../errors.ts';
 import { BlockStore, type HistoryEntry } from './block-store.ts';
 import { Mempool, type MempoolLimits, DEFAULT_MEMPOOL_LIMITS } from './mempool.ts';
@@ -64,6 +64,8 @@ export type BlockListener = (block: Block, commit: CommitCertificate) => void;
 
 /** Rejected transaction ids remembered for status queries. */
 const REJECTED_ENTRIES_MAX = 10_000;
+/** Finalised name records kept for DNS lookups; entries of names a block touches are dropped. */
+export const NAME_CACHE_ENTRIES_MAX = 100_000;
 /** Ids of transactions whose envelope was verified at admission and that are not yet in a block. */
 const VERIFIED_IDS_MAX = 100_000;
 
@@ -81,6 +83,9 @@ export class ChainNode {
   private pending: Overlay;
   private readonly rejected = new Map<string, { code: string; message: string }>();
   private readonly verified = new Set<string>();
+  private readonly nameCache = new Map<string, NameRecord | null>();
+  /** Bumped by every committed block, so a lookup that raced a block does not cache a stale record. */
+  private nameCacheGeneration = 0;
   private readonly listeners = new Set<BlockListener>();
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -263,10 +268,12 @@ export class ChainNode {
     await this.blocks.putBlock(block, commit);
     this.tipValue = applied.state.tip;
     this.tipHeaderValue = block.header;
+    this.nameCacheGeneration++;
     for (const tx of block.txs) {
       const id = toHex(txId(tx));
       this.mempool.remove(id);
       this.verified.delete(id);
+      if (tx.payload.type !== TxType.COMMIT) this.nameCache.delete(tx.payload.name);
     }
     this.pending = await this.freshPending();
     for (const listener of this.listeners) {
@@ -330,6 +337,19 @@ export class ChainNode {
     if (!value) return undefined;
     const record = decodeNameRecord(value);
     return { record, status: nameStatus(record, this.statusTimeMs(), this.genesis.params) };
+  }
+
+  /** The finalised record of `label`, cached for the DNS server's hot path. */
+  async lookupFinal(label: string): Promise<NameRecord | undefined> {
+    const cached = this.nameCache.get(label);
+    if (cached !== undefined) return cached ?? undefined;
+    const generation = this.nameCacheGeneration;
+    const value = await this.state.get(nameKey(label));
+    const record = value ? decodeNameRecord(value) : null;
+    if (generation !== this.nameCacheGeneration) return record ?? undefined;
+    if (this.nameCache.size >= NAME_CACHE_ENTRIES_MAX) this.nameCache.delete(this.nameCache.keys().next().value!);
+    this.nameCache.set(label, record);
+    return record ?? undefined;
   }
 
   async getNameProof(label: string): Promise<NameProofBundle> {

@@ -16,7 +16,7 @@ import { TxType, type DnsRecord, type TxPayload } from '../../chain/types.ts';
 import { DcbtError } from '../../errors.ts';
 import type { StatusJson } from '../../rpc/client.ts';
 import type { NameJson } from '../../rpc/views.ts';
-import { readJsonIfExists, writeFileAtomic } from '../files.ts';
+import { readJsonIfExists, writeFileAtomic } from '../../files.ts';
 import { globalOptions, rpcClient, type GlobalOptions } from '../global.ts';
 import { Output } from '../output.ts';
 import { loadWallet } from '../wallet-file.ts';

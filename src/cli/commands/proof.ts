@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { genesisFromJson } from '../../chain/genesis.ts';
 import { verifyNameProof } from '../../chain/light.ts';
 import { DcbtError } from '../../errors.ts';
-import { readJsonIfExists } from '../files.ts';
+import { readJsonIfExists } from '../../files.ts';
 import { globalOptions, rpcClient } from '../global.ts';
 import { Output } from '../output.ts';
 import { formatRecord } from '../../chain/records.ts';

@@ -3,6 +3,8 @@ import { pino } from 'pino';
 import { ChainNode } from '../../node/node.ts';
 import { ensureDevnet } from '../../node/devnet.ts';
 import { buildRpc } from '../../rpc/server.ts';
+import { genesisKsk, startNodeDns } from '../../node/dns-service.ts';
+import { unboundTrustAnchor } from '../../dns/index.ts';
 import { DcbtError } from '../../errors.ts';
 import { Output } from '../output.ts';
 
@@ -26,7 +28,7 @@ function port(value: string, flag: string): number {
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('run a single-validator devnet on this machine: the chain, its RPC (and DNS and the hub as they land), data in --data-dir')
+    .description('run a single-validator devnet on this machine: the chain, its RPC and its DNS server (DNSSEC), data in --data-dir')
     .option('--data-dir <dir>', 'where the chain keeps its data', '.dcbt')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--rpc-port <n>', 'RPC port (0 = any free port)', String(DEFAULT_PORTS.rpc))
@@ -37,7 +39,7 @@ export function registerStartCommand(program: Command): void {
       const out = new Output({ json });
       const log = pino({ level: process.env.DCBT_LOG_LEVEL ?? 'info' }, pino.destination(2));
       const rpcPort = port(flags.rpcPort, '--rpc-port');
-      port(flags.dnsPort, '--dns-port');
+      const dnsPort = port(flags.dnsPort, '--dns-port');
       port(flags.hubPort, '--hub-port');
 
       const devnet = await ensureDevnet(flags.dataDir);
@@ -47,6 +49,9 @@ export function registerStartCommand(program: Command): void {
       await rpc.listen({ host: flags.host, port: rpcPort });
       const address = rpc.server.address();
       const rpcUrl = `http://${flags.host}:${typeof address === 'object' && address ? address.port : rpcPort}`;
+      const dns = await startNodeDns(node, { host: flags.host, port: dnsPort });
+      const ksk = genesisKsk(devnet.genesis);
+      const trustAnchor = ksk ? unboundTrustAnchor(devnet.genesis.apex, ksk) : undefined;
       node.onBlock((block) => log.info({ height: block.header.height, txs: block.txs.length }, 'block final'));
       node.start((error) => log.error({ err: error }, 'block production failed'));
 
@@ -56,6 +61,7 @@ export function registerStartCommand(program: Command): void {
         stopping = true;
         out.progress(`\n${signal}: stopping…`);
         await rpc.close();
+        await dns.close();
         await node.close();
         out.progress('stopped cleanly');
         process.exit(0);
@@ -63,16 +69,21 @@ export function registerStartCommand(program: Command): void {
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
 
-      const ready = { event: 'ready', chainId: devnet.genesis.chainId, apex: devnet.genesis.apex, dataDir: flags.dataDir, height: node.tip.height, rpc: rpcUrl };
+      const apexName = devnet.genesis.apex.replace(/\.$/, '');
+      const dig = `dig @${dns.host} -p ${dns.udpPort} alice.${apexName} A +dnssec`;
+      const ready = { event: 'ready', chainId: devnet.genesis.chainId, apex: devnet.genesis.apex, dataDir: flags.dataDir, height: node.tip.height, rpc: rpcUrl, dns: { host: dns.host, port: dns.udpPort }, trustAnchor, dig };
       out.result(ready, () =>
         [
           `DCBT devnet "${devnet.genesis.chainId}" is running — apex ${devnet.genesis.apex}, height ${node.tip.height}, data in ${flags.dataDir}`,
           `  RPC  ${rpcUrl}   (try: curl ${rpcUrl}/v1/status)`,
+          `  DNS  ${dns.host} port ${dns.udpPort}, UDP and TCP, DNSSEC-signed`,
+          ...(trustAnchor ? [`       trust anchor for Unbound: ${trustAnchor}`] : []),
           '',
           'In another terminal:',
           '  npx dcbt wallet new',
           '  npx dcbt name register alice --a 192.0.2.1',
           '  npx dcbt name show alice',
+          `  ${dig}`,
           '',
           'Ctrl-C stops the node; everything final is kept in the data dir.',
         ].join('\n'),
