@@ -23,6 +23,12 @@ export interface ZoneView {
   /** `label` is the A-label directly under the apex. */
   lookup(label: string): NameRecord | undefined | Promise<NameRecord | undefined>;
   isReserved(label: string): boolean;
+  /**
+   * Every name on chain (any order, expired and reserved ones included: the zone filters them as
+   * `lookup` answers are filtered). Optional: only zone export and transfers (`zonefile.ts`,
+   * `transfer/`) need the whole zone; the query path never calls it.
+   */
+  allNames?(): Iterable<NameRecord> | AsyncIterable<NameRecord>;
 }
 
 export interface ApexNameserver {
