@@ -121,13 +121,14 @@ async function savePending(walletPath: string, pending: Pending): Promise<void> 
 
 // ---- sending transactions ----------------------------------------------------------------------
 
-async function send(opts: GlobalOptions, out: Output, key: KeyPair, status: StatusJson, payload: TxPayload, label: string): Promise<{ txId: string; height: number }> {
+async function send(opts: GlobalOptions, out: Output, key: KeyPair, status: StatusJson, payload: TxPayload, label: string, onSubmitted?: (txId: string) => Promise<void>): Promise<{ txId: string; height: number }> {
   const rpc = rpcClient(opts);
   const { nextNonce } = await rpc.account(toHex(key.publicKey));
   const genesis = await rpc.genesis();
   out.progress(`  ${label}: computing the hashcash stamp (${genesis.params.powBits} bits)…`);
   const tx = buildTx({ chainId: status.chainId, account: key.publicKey, nonce: nextNonce, payload }, key, genesis.params.powBits);
   const { txId } = await rpc.submitTx(tx);
+  await onSubmitted?.(txId);
   out.progress(`  ${label}: sent ${txId.slice(0, 16)}…, waiting for a block`);
   const { height } = await rpc.waitForTx(txId);
   out.progress(`  ${label}: final in block ${height}`);
@@ -180,9 +181,10 @@ async function register(rawName: string, flags: RecordFlags, cmd: Command): Prom
   }
   if (!committed) {
     try {
-      const { txId } = await send(opts, out, key, status, { type: TxType.COMMIT, commitment: commitmentHash(name, key.publicKey, salt) }, 'COMMIT');
-      entry.commitTxId = txId;
-      await savePending(opts.wallet, pending);
+      await send(opts, out, key, status, { type: TxType.COMMIT, commitment: commitmentHash(name, key.publicKey, salt) }, 'COMMIT', async (txId) => {
+        entry.commitTxId = txId;
+        await savePending(opts.wallet, pending);
+      });
     } catch (error) {
       // Already on chain from an interrupted run whose id was not saved: go on to the reveal.
       if (!(error instanceof DcbtError && error.code === 'COMMIT_EXISTS')) throw error;
