@@ -3,6 +3,7 @@
  * docs/DNS.md.
  */
 export { startDnsServer, createDnsEnv, portBindAttemptsMax } from './server.ts';
+export { exportZoneText, exportZoneRecords, buildSignedZone } from './zonefile.ts';
 export type { DnsServer, DnsServerOptions, DnsServiceOptions, DnsServerStats } from './server.ts';
 export { handleQuery, CHAIN, runChain } from './chain.ts';
 export type { DnsEnv, DnsStats, DnsTestHooks, Handler, QueryState, ResponseDraft, Transport } from './chain.ts';

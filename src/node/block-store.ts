@@ -106,6 +106,19 @@ export class BlockStore {
     return v && { height: readU64(v), index: readU64(v, 8) };
   }
 
+  /** Every name any stored transaction has touched, in byte order, each once. */
+  async *names(): AsyncIterable<string> {
+    const prefix = enc('n/');
+    const upper = enc('n0');
+    let last: string | undefined;
+    for await (const key of this.db.keys({ gte: prefix, lt: upper })) {
+      const end = key.indexOf(0, prefix.length);
+      const name = new TextDecoder().decode(key.subarray(prefix.length, end));
+      if (name !== last) yield name;
+      last = name;
+    }
+  }
+
   async nameHistory(name: string, limit: number): Promise<HistoryEntry[]> {
     const prefix = K.historyPrefix(name);
     const upper = prefix.slice();

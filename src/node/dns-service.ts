@@ -20,6 +20,7 @@ import {
   keysetFromJson,
   parseDnskey,
   startDnsServer,
+  exportZoneText,
   type ApexConfig,
   type DnsServer,
   type DnssecKeyPair,
@@ -86,7 +87,14 @@ export function zoneViewOf(node: ChainNode): () => ZoneView {
   const reserved = new Set(genesis.reservedNames);
   const lookup = (label: string) => node.lookupFinal(label);
   const isReserved = (label: string) => reserved.has(label);
-  return () => ({ apex: genesis.apex, serial: node.tip.height, timeMs: node.statusTimeMs(), ttlSeconds: genesis.params.recordTtlSeconds, lookup, isReserved });
+  const allNames = () => node.allNames();
+  return () => ({ apex: genesis.apex, serial: node.tip.height, timeMs: node.statusTimeMs(), ttlSeconds: genesis.params.recordTtlSeconds, lookup, isReserved, allNames });
+}
+
+/** The whole zone as a signed RFC 1035 master file, as secondaries would serve it. */
+export async function exportNodeZone(node: ChainNode): Promise<string> {
+  const keys = await loadNodeDnssecKeys(node.dataDir, node.genesis, Date.now());
+  return exportZoneText(zoneViewOf(node)(), apexConfig(node.genesis), keys);
 }
 
 export async function startNodeDns(node: ChainNode, options: { host: string; port: number }): Promise<DnsServer> {

@@ -352,6 +352,14 @@ export class ChainNode {
     return record ?? undefined;
   }
 
+  /** Every registered name's finalised record (any status), for zone export and transfers. */
+  async *allNames(): AsyncIterable<NameRecord> {
+    for await (const label of this.blocks.names()) {
+      const value = await this.state.get(nameKey(label));
+      if (value) yield decodeNameRecord(value);
+    }
+  }
+
   async getNameProof(label: string): Promise<NameProofBundle> {
     const header = this.tipHeaderValue;
     if (!header) throw new DcbtError('NO_BLOCKS_YET', 'the chain has no finalised block yet; a proof needs one — try again after the first block', {});

@@ -103,6 +103,22 @@ export class RpcClient {
     return this.request('GET', `/v1/accounts/${publicKey}`);
   }
 
+  /** The signed zone as an RFC 1035 master file. */
+  async zoneText(): Promise<string> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}/v1/zone`, { signal: AbortSignal.timeout(this.timeoutMs * 4) });
+    } catch (error) {
+      throw new DcbtError('RPC_UNREACHABLE', `cannot reach the node at ${this.baseUrl} (${(error as Error).message}); is \`dcbt start\` running, or is --rpc right?`, { url: this.baseUrl }, { cause: error });
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      const e = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+      throw new DcbtError(e?.code ?? 'RPC_ERROR', e?.message ?? `the node answered ${res.status}`, { status: res.status });
+    }
+    return text;
+  }
+
   /** Polls until the transaction is included (or rejected, which throws). */
   async waitForTx(id: string, options: { timeoutMs?: number; intervalMs?: number; onPoll?: (s: TxStatus) => void } = {}): Promise<{ height: number; index: number }> {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);

@@ -56,7 +56,12 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return r.data;
 }
 
-export async function buildRpc(node: ChainNode, limits: RpcLimits = DEFAULT_RPC_LIMITS): Promise<FastifyInstance> {
+export interface RpcExtras {
+  /** The signed zone as a master file (the node's DNS layer provides it). */
+  readonly zoneText?: () => Promise<string>;
+}
+
+export async function buildRpc(node: ChainNode, limits: RpcLimits = DEFAULT_RPC_LIMITS, extras: RpcExtras = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: limits.bodySizeBytesMax, forceCloseConnections: true });
   await app.register(rateLimit, {
     max: limits.requestsPerMinuteMax,
@@ -135,6 +140,11 @@ export async function buildRpc(node: ChainNode, limits: RpcLimits = DEFAULT_RPC_
     const { key } = parse(z.strictObject({ key: hex64 }), req.params, 'account key');
     const { confirmed, next } = await node.getAccountNonce(fromHex(key));
     return { publicKey: key, nonce: confirmed, nextNonce: next };
+  });
+
+  app.get('/v1/zone', async (_req, reply) => {
+    if (!extras.zoneText) throw new DcbtError('ZONE_UNAVAILABLE', 'this node does not serve DNS, so it has no zone to export', {});
+    return reply.type('text/dns; charset=utf-8').send(await extras.zoneText());
   });
 
   let eventClients = 0;

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startUnbound } from '../../src/dns/unbound.ts';
@@ -64,6 +64,16 @@ test('names registered with the CLI resolve over DNS, signed, and validate in Un
     assert.equal(upd.code, 0, upd.stderr);
     const after = await dig(dns.port, 'alice.dcbt.test', 'A', '+norec');
     assert.ok(after.answer.some((l) => /\sA\s+192\.0\.2\.2$/.test(l)), after.raw);
+
+    // The whole zone, fully signed, as a master file that ldns-verify-zone accepts.
+    const zoneFile = join(cwd, 'dcbt.test.zone');
+    const exported = await runDcbt(['dns', 'export', '--out', zoneFile, '--rpc', rpc], { cwd });
+    assert.equal(exported.code, 0, exported.stderr);
+    const zone = await readFile(zoneFile, 'utf8');
+    assert.match(zone, /^alice\.dcbt\.test\.\s+\d+\s+IN\s+A\s+192\.0\.2\.2$/m);
+    assert.match(zone, /\sNSEC\s/);
+    const verified = await run(requireTool('ldns-verify-zone'), [zoneFile]);
+    assert.equal(verified.code, 0, `ldns-verify-zone refused the export:\n${verified.stdout}${verified.stderr}`);
   } finally {
     await unbound?.stop();
     await stop(node.child);

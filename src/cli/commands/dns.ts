@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { genesisFromJson } from '../../chain/genesis.ts';
 import { fromHex } from '../../chain/hash.ts';
@@ -31,6 +31,19 @@ export function registerDnsCommands(program: Command): void {
       const ds = dsText(owner, ksk);
       const result = { apex: genesis.apex, ds, dnskey: dnskeyText(owner, ksk), keyTag: parseDnskey(ksk).keyTag, unbound: unboundTrustAnchor(genesis.apex, ksk), bind: `trust-anchors { ${genesis.apex} static-ds ${ds.split(' IN DS ')[1]}; };` };
       new Output(opts).result(result, [`; DS of the KSK (give this to the parent zone, or trust it directly):`, ds, '', '; Unbound (unbound.conf, server: section):', result.unbound, '', '; BIND (named.conf):', result.bind].join('\n'));
+    });
+
+  dns
+    .command('export')
+    .description('write the whole zone, fully signed, as an RFC 1035 master file (what secondaries serve)')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (flags: { out?: string }, cmd: Command) => {
+      const opts = globalOptions(cmd);
+      const text = await rpcClient(opts).zoneText();
+      if (!flags.out) return void process.stdout.write(text);
+      await writeFile(flags.out, text);
+      const records = text.split('\n').filter((l) => l && !l.startsWith(';')).length;
+      new Output(opts).result({ file: flags.out, records }, `zone written to ${flags.out} (${records} records); check it with ldns-verify-zone ${flags.out}`);
     });
 
   dns

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { ChainNode } from '../../node/node.ts';
 import { ensureDevnet } from '../../node/devnet.ts';
 import { buildRpc } from '../../rpc/server.ts';
-import { genesisKsk, startNodeDns } from '../../node/dns-service.ts';
+import { exportNodeZone, genesisKsk, startNodeDns } from '../../node/dns-service.ts';
 import { unboundTrustAnchor } from '../../dns/index.ts';
 import { DcbtError } from '../../errors.ts';
 import { Output } from '../output.ts';
@@ -45,7 +45,7 @@ export function registerStartCommand(program: Command): void {
       const devnet = await ensureDevnet(flags.dataDir);
       if (devnet.created) out.progress(`created a new devnet in ${flags.dataDir} (genesis.json, validator.key)`);
       const node = await ChainNode.open({ dataDir: flags.dataDir, genesis: devnet.genesis, validatorKey: devnet.validatorKey });
-      const rpc = await buildRpc(node);
+      const rpc = await buildRpc(node, undefined, { zoneText: () => exportNodeZone(node) });
       await rpc.listen({ host: flags.host, port: rpcPort });
       const address = rpc.server.address();
       const rpcUrl = `http://${flags.host}:${typeof address === 'object' && address ? address.port : rpcPort}`;
