@@ -29,6 +29,16 @@ export interface DnsLimits {
   readonly tcpQueriesPerConnectionMax: number;
   /** Pipelined queries processed at once on one connection; reading pauses above this. */
   readonly tcpInFlightPerConnectionMax: number;
+  /** UDP responses per second to one source prefix (token bucket holding one second); 0 turns RRL off. */
+  readonly rrlResponsesPerSecond: number;
+  /** Every Nth response RRL would drop is sent as an empty TC=1 reply instead; 0 never. */
+  readonly rrlSlipEveryNthDrop: number;
+  /** Source prefixes RRL tracks at once; the least recently seen is forgotten beyond this. */
+  readonly rrlTableEntriesMax: number;
+  /** IPv4 sources sharing one RRL bucket: the /N prefix. */
+  readonly rrlIpv4PrefixBits: number;
+  /** IPv6 sources sharing one RRL bucket: the /N prefix. */
+  readonly rrlIpv6PrefixBits: number;
 }
 
 export const DEFAULT_DNS_LIMITS: DnsLimits = {
@@ -45,6 +55,11 @@ export const DEFAULT_DNS_LIMITS: DnsLimits = {
   tcpIdleTimeoutMs: 10_000,
   tcpQueriesPerConnectionMax: 10_000,
   tcpInFlightPerConnectionMax: 32,
+  rrlResponsesPerSecond: 200,
+  rrlSlipEveryNthDrop: 2,
+  rrlTableEntriesMax: 100_000,
+  rrlIpv4PrefixBits: 24,
+  rrlIpv6PrefixBits: 56,
 };
 
 /** DNS over TCP frames carry a 16-bit length (RFC 1035 §4.2.2). */

@@ -12,6 +12,7 @@ import { handleQuery, newStats } from './chain.ts';
 import { DnsConfigError } from './errors.ts';
 import type { DnsLimits } from './limits.ts';
 import { DEFAULT_DNS_LIMITS } from './limits.ts';
+import { rrlFromLimits } from './rrl.ts';
 import type { DnssecKeys } from './signer.ts';
 import { Signer } from './signer.ts';
 import type { ApexConfig, ZoneView } from './zone.ts';
@@ -40,6 +41,9 @@ export interface DnsServerStats extends DnsStats {
   tcpConnections: number;
   tcpRejected: number;
   tcpIdleClosed: number;
+  /** UDP responses that response rate limiting dropped, or sent as an empty TC=1 reply instead (`rrl.ts`). */
+  rrlDropped: number;
+  rrlSlipped: number;
 }
 
 export interface DnsServer {
@@ -91,7 +95,8 @@ function bindUdp(socket: UdpSocket, host: string, port: number): Promise<number>
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
   const env = createDnsEnv(opts);
   const { limits } = env;
-  const stats: DnsServerStats = Object.assign(env.stats, { udpDropped: 0, udpSendErrors: 0, tcpConnections: 0, tcpRejected: 0, tcpIdleClosed: 0 });
+  const stats: DnsServerStats = Object.assign(env.stats, { udpDropped: 0, udpSendErrors: 0, tcpConnections: 0, tcpRejected: 0, tcpIdleClosed: 0, rrlDropped: 0, rrlSlipped: 0 });
+  const rrl = rrlFromLimits(limits);
   const family = isIPv6(opts.host) ? 'udp6' : 'udp4';
   let closed = false;
 
@@ -168,6 +173,15 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     udp.on('message', (msg, rinfo) => {
       if (udpInFlight >= limits.udpInFlightMax) {
         stats.udpDropped++;
+        return;
+      }
+      const limited = rrl?.check(msg, rinfo.address);
+      if (limited !== undefined) {
+        if (limited === null) stats.rrlDropped++;
+        else {
+          stats.rrlSlipped++;
+          udp.send(limited, rinfo.port, rinfo.address, (err) => void (err && stats.udpSendErrors++));
+        }
         return;
       }
       udpInFlight++;
