@@ -1,0 +1,104 @@
+/**
+ * The contract between the hub's core and its modules. A module is a folder under
+ * src/hub/modules/<id>/ whose manifest.ts default-exports a HubModule. Modules import the
+ * core (this file, html.ts, i18n, content, db) but never each other.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { ContentCheckResult, ContentKind, ContentStore } from '../content/index.ts';
+import type { HubDb } from '../db/index.ts';
+import type { Migration } from '../db/migrate.ts';
+import type { SafeHtml } from '../html.ts';
+import type { Catalogue, I18n, Locale, Translator } from '../i18n/index.ts';
+
+export interface NavEntry {
+  /** Catalogue key of the label. */
+  labelKey: string;
+  /** Path below the locale, starting with "/": "/learn" is served at "/en/learn", "/fr/learn", … */
+  path: string;
+  /** Catalogue key of a one-sentence description (shown on the home page). */
+  descriptionKey?: string;
+}
+
+/** One searchable item, in one locale. */
+export interface SearchDoc {
+  /** Stable within the module, e.g. "glossary:block". */
+  ref: string;
+  /** Catalogue key naming the kind of item ("Glossary term"). */
+  kindKey: string;
+  /** The locale whose readers see this document. */
+  locale: Locale;
+  /** The language the title and text are actually written in (English when not translated). */
+  lang: Locale;
+  title: string;
+  text: string;
+  /** Path below the locale, like NavEntry.path, or an absolute https URL for an external item. */
+  path: string;
+}
+
+export interface HubModule {
+  /** Lower-case ASCII; prefixes the module's catalogue keys, permissions and table names. */
+  id: string;
+  nav?: NavEntry;
+  /** The module's interface strings; keys start with "<id>.". English is required. */
+  messages: Readonly<Partial<Record<Locale, Catalogue>>> & { en: Catalogue };
+  /** Registers routes on a scope mounted at "/:locale" (the locale is already validated). */
+  routes(app: FastifyInstance, ctx: ModuleContext): void | Promise<void>;
+  /** Database migrations, applied in order after the core's. Table names start with "<id>_". */
+  migrations: readonly Migration[];
+  /** Permissions the module defines ("<id>.<action>"), granted to roles by the core. */
+  permissions: readonly string[];
+  /** Content kinds read from the content folder at start-up. */
+  contentSchemas?: readonly ContentKind<{ id: string }>[];
+  /** Cross-file checks run after every kind has loaded (dangling references, …). */
+  contentCheck?(content: ContentStore): ContentCheckResult;
+  /** Inserts initial rows into a freshly migrated database. Must be idempotent. */
+  seed?(db: HubDb): Promise<void>;
+  /** Documents for the site search, for every locale in `locales`. */
+  search?(content: ContentStore, locales: readonly Locale[]): SearchDoc[];
+}
+
+export interface Crumb {
+  label: string | SafeHtml;
+  /** Path below the locale; omitted for the current page. */
+  path?: string;
+}
+
+export interface PageSpec {
+  /** Plain-text page title (the <title> gets " — site name" appended). */
+  title: string;
+  /** The h1; defaults to the title. Every page has exactly one. */
+  heading?: SafeHtml;
+  /** Plain-text summary for <meta name="description">. */
+  description?: string;
+  breadcrumbs?: readonly Crumb[];
+  body: SafeHtml;
+  status?: number;
+}
+
+/** What a request handler needs to know about the request's locale. */
+export interface RequestView {
+  locale: Locale;
+  t: Translator;
+  /** "/learn/glossary" → "/fr/learn/glossary" */
+  href(path: string, query?: Record<string, string | number | undefined>): string;
+}
+
+export interface ModuleContext {
+  readonly db: HubDb;
+  readonly content: ContentStore;
+  readonly i18n: I18n;
+  readonly rpcUrl: string | undefined;
+  view(request: FastifyRequest): RequestView;
+  /** Renders a page in the layout and sends it. */
+  page(request: FastifyRequest, reply: FastifyReply, spec: PageSpec): FastifyReply;
+  /** Sends the localised 404 page. */
+  notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply;
+  /**
+   * Validates the query string with a zod schema. On failure sends the localised 400 page and
+   * returns undefined (the handler should then return the reply).
+   */
+  query<T>(schema: z.ZodType<T>, request: FastifyRequest, reply: FastifyReply): T | undefined;
+  /** A hidden input with the request's CSRF token, for every POST form. */
+  csrfField(request: FastifyRequest, reply: FastifyReply): SafeHtml;
+}
