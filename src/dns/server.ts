@@ -52,7 +52,23 @@ export interface DnsServer {
   readonly tcpPort: number;
   readonly env: DnsEnv;
   readonly stats: DnsServerStats;
+  /** Installs (or with undefined removes) the hook that sees every packet before the chain. */
+  setPacketHook(hook: DnsPacketHook | undefined): void;
   close(): Promise<void>;
+}
+
+/**
+ * Sees a packet before the handler chain and may answer it itself (zone transfers and TSIG,
+ * `transfer/`): it resolves true when it has answered (through `send`, any number of messages),
+ * false to let the chain answer. It must not reject.
+ */
+export type DnsPacketHook = (packet: Uint8Array, ctx: DnsPacketContext) => Promise<boolean>;
+
+export interface DnsPacketContext {
+  readonly transport: 'udp' | 'tcp';
+  readonly remoteAddress: string;
+  /** Sends one reply message (over TCP one frame); resolves once written, rejects if the peer is gone. */
+  send(wire: Uint8Array): Promise<void>;
 }
 
 /** Attempts at finding a port free for both UDP and TCP when asked for port 0. */
@@ -99,6 +115,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   const rrl = rrlFromLimits(limits);
   const family = isIPv6(opts.host) ? 'udp6' : 'udp4';
   let closed = false;
+  let packetHook: DnsPacketHook | undefined;
+  /** The reply to send, null for none, or 'sent' when the packet hook answered by itself. */
+  const answer = async (packet: Uint8Array, ctx: DnsPacketContext): Promise<Uint8Array | null | 'sent'> =>
+    packetHook && (await packetHook(packet, ctx).catch(() => true)) ? 'sent' : handleQuery(packet, { transport: ctx.transport, env });
 
   // ---- TCP
   const sockets = new Set<Socket>();
@@ -137,9 +157,18 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         inFlight++;
         answered++;
         if (answered >= limits.tcpQueriesPerConnectionMax) ending = true;
-        void handleQuery(frame, { transport: 'tcp', env }).then((wire) => {
+        const send = (wire: Uint8Array): Promise<void> =>
+          new Promise((resolve, reject) => {
+            const out = Buffer.allocUnsafe(2 + wire.length);
+            out.writeUInt16BE(wire.length, 0);
+            out.set(wire, 2);
+            socket.write(out, (err) => (err ? reject(err) : resolve()));
+          });
+        void answer(frame, { transport: 'tcp', remoteAddress: socket.remoteAddress ?? '', send }).then((wire) => {
           inFlight--;
-          if (wire && !socket.destroyed) {
+          if (wire === 'sent') {
+            // answered by the packet hook
+          } else if (wire && !socket.destroyed) {
             const out = Buffer.allocUnsafe(2 + wire.length);
             out.writeUInt16BE(wire.length, 0);
             out.set(wire, 2);
@@ -185,9 +214,14 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         return;
       }
       udpInFlight++;
-      void handleQuery(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { transport: 'udp', env }).then((wire) => {
+      const send = (wire: Uint8Array): Promise<void> =>
+        new Promise((resolve, reject) => {
+          if (closed) return resolve();
+          udp.send(wire, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve()));
+        });
+      void answer(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { transport: 'udp', remoteAddress: rinfo.address, send }).then((wire) => {
         udpInFlight--;
-        if (!wire || closed) return;
+        if (!wire || wire === 'sent' || closed) return;
         udp.send(wire, rinfo.port, rinfo.address, (err) => {
           if (err) stats.udpSendErrors++;
         });
@@ -221,6 +255,9 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     tcpPort,
     env,
     stats,
+    setPacketHook: (hook) => {
+      packetHook = hook;
+    },
     close: async () => {
       if (closed) return;
       closed = true;

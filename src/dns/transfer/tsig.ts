@@ -16,7 +16,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DnsWireError } from '../errors.ts';
 import { concat, RRType, u16, u32 } from '../rdata.ts';
 import type { Name } from '../wire.ts';
-import { headerBytes, lowerName, nameFromText, nameKey, nameToText, nameToWire, readName, readUncompressedName, RRClass } from '../wire.ts';
+import { headerBytes, lowerName, nameWireLength, nameFromText, nameKey, nameToText, nameToWire, readName, readUncompressedName, RRClass } from '../wire.ts';
 import { TransferConfigError } from './errors.ts';
 
 export const TsigAlgorithms = { 'hmac-sha256': 'sha256', 'hmac-sha384': 'sha384', 'hmac-sha512': 'sha512' } as const;
@@ -144,6 +144,11 @@ function parseTsigRdata(keyName: Name, rdata: Uint8Array): TsigRecord {
   need(p + otherLen);
   if (p + otherLen !== rdata.length) throw new DnsWireError('trailing bytes in TSIG RDATA');
   return { keyName, algorithm: lowerName(algorithm), timeSigned, fudge, mac, originalId, error, other: rdata.slice(p, p + otherLen) };
+}
+
+/** Bytes the TSIG record of a message signed with `key` takes (no error data). */
+export function tsigRecordLength(key: TsigKey): number {
+  return nameWireLength(key.name) + 10 + nameWireLength(algorithmName(key.algorithm)) + 16 + macBytes[key.algorithm];
 }
 
 function algorithmName(algorithm: TsigAlgorithm): Name {
