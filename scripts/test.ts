@@ -16,6 +16,9 @@ const DEBIAN_TOOLS: Record<string, string> = {
   unbound: 'unbound',
   'ldns-verify-zone': 'ldnsutils',
   'ldns-key2ds': 'ldnsutils',
+  'ldns-read-zone': 'ldnsutils',
+  knotd: 'knot',
+  nsd: 'nsd',
 };
 
 function has(program: string): boolean {

@@ -16,6 +16,9 @@ export const DNS_TEST_TOOLS: Record<string, string> = {
   unbound: 'unbound',
   'ldns-verify-zone': 'ldnsutils',
   'ldns-key2ds': 'ldnsutils',
+  'ldns-read-zone': 'ldnsutils',
+  knotd: 'knot',
+  nsd: 'nsd',
 };
 
 export const aptLine = `apt-get update && apt-get install -y --no-install-recommends ${[...new Set(Object.values(DNS_TEST_TOOLS))].join(' ')}`;

@@ -10,7 +10,7 @@
  */
 import { RRType } from '../rdata.ts';
 import type { Message, Question, ResourceRecord } from '../wire.ts';
-import { encodeMessage, headerBytes, nameWireLength, Opcode, Rcode, readUncompressedName } from '../wire.ts';
+import { encodeMessage, headerBytes, nameWireLength, Opcode, Rcode } from '../wire.ts';
 import type { SignedZone } from '../zonefile.ts';
 import type { ZoneDiff } from './journal.ts';
 import { serialGreater } from './journal.ts';
@@ -35,18 +35,15 @@ export function axfrPlan(zone: SignedZone): XfrPlan {
   return { kind: 'axfr', records: [zone.soa, ...zone.records, zone.soa] };
 }
 
-/** The serial in the SOA an IXFR request carries in its authority section, or undefined. */
+/**
+ * The serial in the SOA an IXFR request carries in its authority section, or undefined. The SOA
+ * RDATA may hold compressed names (RFC 1035 types may), but it always ends with five 32-bit
+ * fields, the serial first.
+ */
 export function ixfrClientSerial(request: Message): number | undefined {
   const soa = request.authorities.find((rr) => rr.type === RRType.SOA);
-  if (!soa) return undefined;
-  try {
-    const mname = readUncompressedName(soa.rdata, 0);
-    const rname = readUncompressedName(soa.rdata, mname.end);
-    if (rname.end + 20 !== soa.rdata.length) return undefined;
-    return new DataView(soa.rdata.buffer, soa.rdata.byteOffset + rname.end, 4).getUint32(0);
-  } catch {
-    return undefined;
-  }
+  if (!soa || soa.rdata.length < 22) return undefined;
+  return new DataView(soa.rdata.buffer, soa.rdata.byteOffset + soa.rdata.length - 20, 4).getUint32(0);
 }
 
 export function ixfrPlan(zone: SignedZone, clientSerial: number, changes: (serial: number) => ZoneDiff | undefined): XfrPlan {
