@@ -19,6 +19,8 @@ const DEBIAN_TOOLS: Record<string, string> = {
   'ldns-read-zone': 'ldnsutils',
   knotd: 'knot',
   nsd: 'nsd',
+  curl: 'curl',
+  openssl: 'openssl',
 };
 
 function has(program: string): boolean {

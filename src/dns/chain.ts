@@ -21,7 +21,8 @@ import { resolve } from './zone.ts';
 import type { Message, Question, ResourceRecord } from './wire.ts';
 import { decodeMessage, encodeMessage, isSubdomain, Opcode, rrsetRecords, Rcode, readHeader, RRClass } from './wire.ts';
 
-export type Transport = 'udp' | 'tcp' | 'https';
+/** 'doh': DNS over HTTPS (RFC 8484), like TCP never truncated. */
+export type Transport = 'udp' | 'tcp' | 'doh';
 
 export interface DnsStats {
   queries: number;

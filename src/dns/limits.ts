@@ -39,6 +39,8 @@ export interface DnsLimits {
   readonly rrlIpv4PrefixBits: number;
   /** IPv6 sources sharing one RRL bucket: the /N prefix. */
   readonly rrlIpv6PrefixBits: number;
+  /** DNS over HTTPS: the largest POST body or decoded GET `dns` parameter (413 / 414 beyond). */
+  readonly dohBodyBytesMax: number;
 }
 
 export const DEFAULT_DNS_LIMITS: DnsLimits = {
@@ -60,6 +62,7 @@ export const DEFAULT_DNS_LIMITS: DnsLimits = {
   rrlTableEntriesMax: 100_000,
   rrlIpv4PrefixBits: 24,
   rrlIpv6PrefixBits: 56,
+  dohBodyBytesMax: 65_535,
 };
 
 /** DNS over TCP frames carry a 16-bit length (RFC 1035 §4.2.2). */

@@ -19,6 +19,8 @@ export const DNS_TEST_TOOLS: Record<string, string> = {
   'ldns-read-zone': 'ldnsutils',
   knotd: 'knot',
   nsd: 'nsd',
+  curl: 'curl',
+  openssl: 'openssl',
 };
 
 export const aptLine = `apt-get update && apt-get install -y --no-install-recommends ${[...new Set(Object.values(DNS_TEST_TOOLS))].join(' ')}`;
