@@ -95,16 +95,23 @@ describe('layout and i18n', () => {
     assert.equal(none.headers.location, '/en');
   });
 
+  test('a trailing slash serves the same page', async () => {
+    assert.equal((await app.inject('/fr/')).statusCode, 200);
+    assert.equal((await app.inject('/fr/learn/glossary/')).statusCode, 200);
+  });
+
   test('Arabic pages are right-to-left', async () => {
     const res = await app.inject('/ar/learn/glossary');
     assert.ok(res.body.includes('<html lang="ar" dir="rtl">'));
     assert.ok(res.body.includes('المسرد'));
+    const article = await app.inject('/ar/learn/explainers/how-the-dns-works');
+    assert.ok(article.body.includes('<article lang="en" dir="ltr">'), 'English inside Arabic is isolated left-to-right');
   });
 
   test('the language switcher keeps the page and the query', async () => {
     const res = await app.inject('/fr/learn/glossary?topic=dns');
-    assert.ok(res.body.includes('<a href="/ar/learn/glossary?topic=dns" lang="ar" hreflang="ar">العربية</a>'));
-    assert.ok(res.body.includes('<a href="/fr/learn/glossary?topic=dns" lang="fr" hreflang="fr" aria-current="true">'));
+    assert.ok(res.body.includes('<a href="/ar/learn/glossary?topic=dns" lang="ar" dir="rtl" hreflang="ar">العربية</a>'));
+    assert.ok(res.body.includes('<a href="/fr/learn/glossary?topic=dns" hreflang="fr" aria-current="true">'));
   });
 
   test('the current section is marked in the main navigation, and breadcrumbs lead home', async () => {
@@ -115,12 +122,12 @@ describe('layout and i18n', () => {
 
   test('English content in another locale is marked with lang="en" and a hidden note', async () => {
     const res = await app.inject('/fr/learn/explainers/how-the-dns-works');
-    assert.ok(res.body.includes('<article lang="en">'));
-    assert.ok(res.body.includes('<span class="visually-hidden" lang="fr"> (en anglais)</span>'));
+    assert.ok(res.body.includes('<article lang="en" dir="ltr">'));
+    assert.ok(res.body.includes('<span class="visually-hidden" lang="fr" dir="ltr"> (en anglais)</span>'));
     const untranslated = content.items(glossaryKind).find((t) => t.term.fr === undefined);
     if (untranslated !== undefined) {
       const term = await app.inject(`/fr/learn/glossary/${untranslated.id}`);
-      assert.ok(term.body.includes(`<h1><span lang="en">${untranslated.term.en}`), untranslated.id);
+      assert.ok(term.body.includes(`<h1><span lang="en" dir="ltr">${untranslated.term.en}`), untranslated.id);
     }
   });
 

@@ -13,7 +13,7 @@ import type { HubDb } from './db/index.ts';
 import { coreMigrations, migrate } from './db/migrate.ts';
 import { escapeHtml, html, raw, type SafeHtml } from './html.ts';
 import { coreCatalogues } from './i18n/catalogues.ts';
-import { I18n, isLocale, LOCALES, negotiateLocale, type Locale } from './i18n/index.ts';
+import { I18n, isLocale, langAttrs, LOCALES, negotiateLocale, type Locale } from './i18n/index.ts';
 import { localePath, renderLayout } from './layout.ts';
 import { modules as defaultModules } from './modules/index.ts';
 import type { HubModule, ModuleContext, NavEntry, PageSpec, RequestView } from './modules/types.ts';
@@ -33,6 +33,8 @@ export interface HubOptions {
   https?: boolean;
   /** Requests per minute per client address; false turns the limit off. */
   rateLimitPerMinute?: number | false;
+  /** Set behind a reverse proxy so client addresses (rate limits, logs) come from X-Forwarded-For. */
+  trustProxy?: boolean;
 }
 
 /** The core catalogues plus every module's messages. */
@@ -113,7 +115,7 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
     logger: options.logger ?? false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     bodyLimit: 64 * 1024,
-    trustProxy: false,
+    trustProxy: options.trustProxy === true,
   });
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
@@ -245,11 +247,11 @@ ${n.descriptionKey === undefined ? '' : html`<p>${t(n.descriptionKey)}</p>`}</li
 <div class="actions"><button type="submit">${t('core.search.button')}</button></div>
 </form>`;
         const hits = result.hits.map((hit) => {
-          const title = hit.lang === locale ? html`${hit.title}` : html`<span lang="${hit.lang}">${hit.title}</span>`;
+          const title = hit.lang === locale ? html`${hit.title}` : html`<span${langAttrs(hit.lang, locale)}>${hit.title}</span>`;
           const note = hit.lang === locale ? '' : html`<span class="visually-hidden"> ${t.text('core.inEnglish')}</span>`;
           return html`<li><p class="meta">${t(hit.kindKey)}</p>
 <h2><a href="${hit.path.startsWith('https://') ? hit.path : localePath(locale, hit.path)}">${title}</a>${note}</h2>
-<p lang="${hit.lang}">${highlight(hit.snippet)}</p></li>`;
+<p${langAttrs(hit.lang, locale)}>${highlight(hit.snippet)}</p></li>`;
         });
         const pagination =
           pages <= 1

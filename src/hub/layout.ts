@@ -1,6 +1,6 @@
 /** The page layout: landmarks, skip link, main navigation, language switcher, breadcrumbs. */
 import { html, type SafeHtml } from './html.ts';
-import { LOCALE_INFO, LOCALES, type Locale, type Translator } from './i18n/index.ts';
+import { langAttrs, LOCALE_INFO, LOCALES, type Locale, type Translator } from './i18n/index.ts';
 import type { NavEntry, PageSpec } from './modules/types.ts';
 
 export interface LayoutInput {
@@ -42,8 +42,8 @@ export function renderLayout(input: LayoutInput): string {
     const info = LOCALE_INFO[code];
     const href = `${localePath(code, path)}${search}`;
     return code === locale
-      ? html`<li><a href="${href}" lang="${code}" hreflang="${code}" aria-current="true">${info.autonym}</a></li>`
-      : html`<li><a href="${href}" lang="${code}" hreflang="${code}">${info.autonym}</a></li>`;
+      ? html`<li><a href="${href}" hreflang="${code}" aria-current="true">${info.autonym}</a></li>`
+      : html`<li><a href="${href}"${langAttrs(code, locale)} hreflang="${code}">${info.autonym}</a></li>`;
   });
 
   const alternates = LOCALES.map(

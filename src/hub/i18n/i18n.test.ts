@@ -45,7 +45,7 @@ test('plural rules pick the right form, and numbers are formatted for the locale
 test('a missing translation falls back to English, marked for assistive technology', () => {
   const partial = new I18n({ en: { 'core.inEnglish': '(in English)', 'x.hello': 'Hello' }, fr: { 'core.inEnglish': '(en anglais)' }, es: {}, ar: {} });
   const fr = partial.translator('fr');
-  assert.equal(fr('x.hello').value, '<span lang="en">Hello<span class="visually-hidden" lang="fr"> (en anglais)</span></span>');
+  assert.equal(fr('x.hello').value, '<span lang="en" dir="ltr">Hello<span class="visually-hidden" lang="fr" dir="ltr"> (en anglais)</span></span>');
   assert.equal(fr.text('x.hello'), 'Hello');
   assert.equal(partial.translator('en')('x.hello').value, 'Hello');
   assert.equal(fr('x.<b>').value, 'x.&lt;b&gt;');

@@ -167,10 +167,25 @@ export class I18n {
   }
 }
 
+const RTL_LANGUAGES = new Set(['ar', 'arc', 'dv', 'fa', 'he', 'ks', 'ku', 'ps', 'sd', 'ug', 'ur', 'yi']);
+
+/** Writing direction of a language code. */
+export function directionOf(lang: string): 'ltr' | 'rtl' {
+  return RTL_LANGUAGES.has(lang.split('-')[0] ?? lang) ? 'rtl' : 'ltr';
+}
+
+/**
+ * ` lang="…" dir="…"` for text in another language than the page, or nothing. The dir
+ * attribute also isolates the text for the bidi algorithm (English inside Arabic and back).
+ */
+export function langAttrs(lang: string, pageLocale: Locale): SafeHtml {
+  return lang === pageLocale ? html`` : html` lang="${lang}" dir="${directionOf(lang)}"`;
+}
+
 /** English text shown in another locale: `lang="en"` plus a hidden note in the reader's language. */
 export function markEnglish(text: string | SafeHtml, locale: Locale, note: string): SafeHtml {
   if (locale === DEFAULT_LOCALE) return html`${text}`;
-  return html`<span lang="en">${text}<span class="visually-hidden" lang="${locale}"> ${note}</span></span>`;
+  return html`<span${langAttrs('en', locale)}>${text}<span class="visually-hidden"${langAttrs(locale, 'en')}> ${note}</span></span>`;
 }
 
 /** Text in several languages, English required (the shape used by the content files). */

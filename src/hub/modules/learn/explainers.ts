@@ -1,7 +1,7 @@
 /** Explainer pages: index and articles rendered from Markdown with inline diagrams. */
 import type { FastifyInstance } from 'fastify';
 import { html, type SafeHtml } from '../../html.ts';
-import type { Translator } from '../../i18n/index.ts';
+import { langAttrs, type Translator } from '../../i18n/index.ts';
 import type { ModuleContext } from '../types.ts';
 import { diagramKind, explainerKind, type Explainer } from './content.ts';
 import { renderMarkdown, type RenderedMarkdown } from './markdown.ts';
@@ -62,12 +62,13 @@ export function explainerRoutes(app: FastifyInstance, ctx: ModuleContext): void 
     if (e === undefined) return ctx.notFound(request, reply);
     const { t } = ctx.view(request);
     const english = t.locale !== 'en';
+    const en = langAttrs('en', t.locale);
     const { html: body, headings } = render(e, t);
     const toc =
       headings.length < 3
         ? ''
         : html`<nav class="toc" aria-labelledby="toc-title"><h2 id="toc-title">${t('learn.explainers.contents')}</h2>
-<ol lang="en">${headings.map((h) => html`<li><a href="#${h.id}">${h.html}</a></li>`)}</ol></nav>`;
+<ol${en}>${headings.map((h) => html`<li><a href="#${h.id}">${h.html}</a></li>`)}</ol></nav>`;
 
     return ctx.page(request, reply, {
       title: e.title,
@@ -76,19 +77,19 @@ export function explainerRoutes(app: FastifyInstance, ctx: ModuleContext): void 
       breadcrumbs: [
         { label: t.text('learn.home.title'), path: '/learn' },
         { label: t.text('learn.explainers.title'), path: '/learn/explainers' },
-        { label: html`<span lang="en">${e.title}</span>` },
+        { label: html`<span${en}>${e.title}</span>` },
       ],
       body: html`${english ? html`<p class="notice">${t('learn.explainers.englishOnly')}</p>` : ''}
-<p class="lead" lang="en">${e.summary}</p>
+<p class="lead"${en}>${e.summary}</p>
 ${meta(t, e)}
 <p class="meta">${t('learn.explainers.minutes', { count: e.readingMinutes })}</p>
 ${toc}
-<article lang="en">
+<article${en}>
 ${body}
 </article>
 <section aria-labelledby="sources-title">
 <h2 id="sources-title">${t('learn.explainers.sources')}</h2>
-<div lang="en">${sourcesList(e.sources, SOURCE_ANCHOR)}</div>
+<div${en}>${sourcesList(e.sources, SOURCE_ANCHOR)}</div>
 </section>
 ${reviewed(t, 'learn.explainers.reviewed', e.reviewed)}`,
     });

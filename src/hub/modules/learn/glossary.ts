@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toCsv } from '../../csv.ts';
 import { html, type SafeHtml } from '../../html.ts';
-import { LOCALES, pick, type Translator } from '../../i18n/index.ts';
+import { langAttrs, LOCALES, pick, type Translator } from '../../i18n/index.ts';
 import type { ModuleContext } from '../types.ts';
 import { GLOSSARY_TOPICS, glossaryKind, type GlossaryTerm } from './content.ts';
 import { attachment, localisedText, reviewed, sourcesList } from './shared.ts';
@@ -169,11 +169,10 @@ ${downloads(t, href('/learn/glossary'), query.topic)}`,
     const { t, href } = ctx.view(request);
     const related = sortedTerms(t, relatedTerms(all(), term));
     const title = pick(term.term, t.locale);
-    const other = (l: string) => (l === t.locale ? '' : html` lang="en"`);
 
     const body = html`${term.aliases === undefined || term.aliases.length === 0
       ? ''
-      : html`<p class="meta">${t('learn.glossary.aliases')}: <span${other('en')}>${term.aliases.join(', ')}</span></p>`}
+      : html`<p class="meta">${t('learn.glossary.aliases')}: <span${langAttrs('en', t.locale)}>${term.aliases.join(', ')}</span></p>`}
 <section aria-labelledby="definition">
 <h2 id="definition">${t('learn.glossary.definition')}</h2>
 <p>${localisedText(t, term.definition)}</p>

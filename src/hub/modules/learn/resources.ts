@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toCsv } from '../../csv.ts';
 import { html, type SafeHtml } from '../../html.ts';
-import type { Translator } from '../../i18n/index.ts';
+import { langAttrs, type Translator } from '../../i18n/index.ts';
 import type { ModuleContext } from '../types.ts';
 import { ISO_639_1, LEVELS, RESOURCE_TYPES, TOPICS, resourceKind, type Resource } from './content.ts';
 import { attachment, englishText, languageName } from './shared.ts';
@@ -47,7 +47,7 @@ function resourceItem(t: Translator, r: Resource): SafeHtml {
   const titleLang = r.language.length === 1 ? r.language[0] : undefined;
   const languages = r.language.map((code) => languageName(t, code)).sort((a, b) => t.compare(a, b));
   return html`<li>
-<h2><a href="${r.url}"${titleLang === undefined ? '' : html` lang="${titleLang}"`}>${r.title}</a></h2>
+<h2><a href="${r.url}"${titleLang === undefined ? '' : langAttrs(titleLang, t.locale)}>${r.title}</a></h2>
 <p class="meta">${t(`learn.type.${r.type}`)} · ${t(`learn.level.${r.level}`)} · ${t('learn.resources.publishedBy', { publisher: r.publisher, year: String(r.year) })}</p>
 <p>${englishText(t, r.summary)}</p>
 <p class="meta">${t('learn.resources.availableIn')}: ${languages.join(', ')}</p>
