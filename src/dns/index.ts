@@ -3,8 +3,14 @@
  * docs/DNS.md.
  */
 export { startDnsServer, createDnsEnv, portBindAttemptsMax } from './server.ts';
-export { exportZoneText, exportZoneRecords, buildSignedZone } from './zonefile.ts';
-export type { DnsServer, DnsServerOptions, DnsServiceOptions, DnsServerStats } from './server.ts';
+export { exportZoneText, exportZoneRecords, buildSignedZone, zoneText, checkSignatureWindow, DEFAULT_SIGNATURE_WINDOW } from './zonefile.ts';
+export type { SignedZone, SignatureWindow, ZoneBuildOptions } from './zonefile.ts';
+export { startZoneTransfer, DEFAULT_TRANSFER_LIMITS } from './transfer/service.ts';
+export type { ZoneTransfer, ZoneTransferOptions, ZoneTransferStats, TransferAcl, TransferEvent, TransferLimits } from './transfer/service.ts';
+export type { NotifyTarget, NotifyOutcome } from './transfer/notify.ts';
+export type { TsigKeyConfig, TsigAlgorithm } from './transfer/tsig.ts';
+export { TransferConfigError } from './transfer/errors.ts';
+export type { DnsServer, DnsServerOptions, DnsServiceOptions, DnsServerStats, DnsPacketHook, DnsPacketContext } from './server.ts';
 export { handleQuery, CHAIN, runChain } from './chain.ts';
 export { registerDoh, dohPath, dohContentType } from './doh.ts';
 export type { DohOptions, DohStats } from './doh.ts';

@@ -153,6 +153,9 @@ describe('ACL by address', () => {
       await xfr.close();
       await assert.rejects(startZoneTransfer({ server, keys, acl: { allow: ['localhost'] } }), { code: 'DNS_TRANSFER_CONFIG' });
       await assert.rejects(startZoneTransfer({ server, keys, acl: { allow: ['10.0.0.0/33'] } }), { code: 'DNS_TRANSFER_CONFIG' });
+      await assert.rejects(startZoneTransfer({ server, keys, acl: { allow: [] }, limits: { journalVersionsMax: 0 } }), { code: 'DNS_TRANSFER_CONFIG' });
+      await assert.rejects(startZoneTransfer({ server, keys, acl: { allow: [] }, limits: { transferMessageBytesMax: 70_000 } }), { code: 'DNS_TRANSFER_CONFIG' });
+      await assert.rejects(startZoneTransfer({ server, keys, acl: { allow: [] }, notify: [{ host: 'ns.example.', port: 53 }] }), { code: 'DNS_TRANSFER_CONFIG' });
       await assert.rejects(startZoneTransfer({ server, acl: { allow: [] } }), { code: 'DNS_TRANSFER_CONFIG' }, 'a signing server needs the keys');
     } finally {
       await server.close();

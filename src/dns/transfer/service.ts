@@ -54,6 +54,9 @@ export const DEFAULT_TRANSFER_LIMITS: TransferLimits = {
   serialPollMs: 1000,
 };
 
+/** A transfer message plus its TSIG must fit a TCP frame (65 535 bytes). */
+export const transferMessageBytesCeiling = 60_000;
+
 export type TransferEvent =
   | { readonly kind: 'version'; readonly serial: number; readonly records: number; readonly deleted?: number; readonly added?: number; readonly buildMs: number }
   | { readonly kind: 'build-failed'; readonly error: unknown }
@@ -148,6 +151,10 @@ export async function startZoneTransfer(opts: ZoneTransferOptions): Promise<Zone
   const { server } = opts;
   const env: DnsEnv = server.env;
   const limits: TransferLimits = { ...DEFAULT_TRANSFER_LIMITS, ...opts.limits };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < (name === 'serialPollMs' ? 0 : 1)) throw new TransferConfigError(`transfer limit ${name} must be a positive integer`, { [name]: value });
+  }
+  if (limits.transferMessageBytesMax > transferMessageBytesCeiling) throw new TransferConfigError(`transferMessageBytesMax must be at most ${transferMessageBytesCeiling}`);
   const view = opts.view ?? env.view;
   const apex = env.apex;
   if (env.signer && !opts.keys) throw new TransferConfigError('the server signs its zone: give startZoneTransfer the same DNSSEC keys');
