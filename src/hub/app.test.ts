@@ -307,6 +307,43 @@ describe('security', () => {
     assert.equal((await app.inject('/assets/..%2F..%2Fpackage.json')).statusCode, 404);
   });
 
+  test('an error in a handler gives a 500 page in the locale, without details', async () => {
+    const failing: HubModule = {
+      id: 'failing',
+      messages: { en: {} },
+      migrations: [],
+      permissions: [],
+      routes(scope) {
+        scope.get('/fail', async () => {
+          throw new Error('secret internal detail');
+        });
+      },
+    };
+    const hub = await testHub({ modules: [failing] });
+    try {
+      const res = await hub.inject('/es/fail');
+      assert.equal(res.statusCode, 500);
+      assert.ok(res.body.includes('<html lang="es" dir="ltr">'));
+      assert.ok(res.body.includes('<h1>Se produjo un error</h1>'));
+      assert.ok(!res.body.includes('secret internal detail'));
+    } finally {
+      await hub.close();
+    }
+  });
+
+  test('too many requests get a localised 429 page', async () => {
+    const hub = await testHub({ rateLimitPerMinute: 2 });
+    try {
+      await hub.inject('/fr');
+      await hub.inject('/fr');
+      const res = await hub.inject('/fr/learn');
+      assert.equal(res.statusCode, 429);
+      assert.ok(res.body.includes('<h1>Trop de requêtes</h1>'));
+    } finally {
+      await hub.close();
+    }
+  });
+
   test('forms that change state need a CSRF token matching the cookie', async () => {
     const probe: HubModule = {
       id: 'probe',

@@ -87,11 +87,13 @@ ${navItems.map((item) =>
     : html`<li><a href="${localePath(locale, item.path)}">${item.label}</a></li>`,
 )}
 </ul></nav>
-<form class="site-search" role="search" method="get" action="${localePath(locale, '/search')}">
+${path === '/search'
+  ? ''
+  : html`<form class="site-search" role="search" method="get" action="${localePath(locale, '/search')}">
 <label for="site-search-q">${t('core.search.label')}</label>
 <input id="site-search-q" type="search" name="q" maxlength="200" autocomplete="off">
 <button type="submit">${t('core.search.button')}</button>
-</form>
+</form>`}
 </div>
 </header>
 <div class="wrap">

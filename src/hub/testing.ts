@@ -6,7 +6,9 @@ import { modules as defaultModules } from './modules/index.ts';
 import type { HubModule } from './modules/types.ts';
 import { DEFAULT_CONTENT_DIR } from './server.ts';
 
-export async function testHub(options: { modules?: readonly HubModule[]; contentDir?: string } = {}): Promise<FastifyInstance> {
+export async function testHub(
+  options: { modules?: readonly HubModule[]; contentDir?: string; rateLimitPerMinute?: number | false } = {},
+): Promise<FastifyInstance> {
   const modules = options.modules ?? defaultModules;
   const database = openSqlite(':memory:');
   const app = await buildHub({
@@ -14,7 +16,7 @@ export async function testHub(options: { modules?: readonly HubModule[]; content
     content: loadHubContent(options.contentDir ?? DEFAULT_CONTENT_DIR, modules),
     i18n: createI18n(modules),
     modules,
-    rateLimitPerMinute: false,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? false,
   });
   app.addHook('onClose', async () => {
     await database.close();

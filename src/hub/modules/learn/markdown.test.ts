@@ -39,6 +39,11 @@ test('citations link to sources; headings get ids and a table of contents; h1 be
   assert.ok(html.value.includes('<h3 id="deeper">'));
 });
 
+test('tables are wrapped so that wide ones scroll', () => {
+  const out = renderMarkdown('| a | b |\n|---|---|\n| 1 | 2 |\n', options).html.value;
+  assert.match(out, /^<div class="table-wrap"><table>[\s\S]*<\/table><\/div>/);
+});
+
 test('diagram markers inline the figure with caption and text description', () => {
   const out = renderMarkdown('Before.\n\n{{diagram:d-one}}\n\nAfter.\n', options).html.value;
   assert.match(out, /<figure class="diagram">\s*<svg role="img"><\/svg>\s*<figcaption>One<\/figcaption>/);

@@ -114,6 +114,10 @@ export function renderMarkdown(source: string, options: MarkdownOptions): Render
       },
     },
   });
-  const out = marked.parse(source, { async: false });
+  // Wide tables scroll inside a wrapper, so the table keeps its table semantics.
+  const out = marked
+    .parse(source, { async: false })
+    .replaceAll('<table>', '<div class="table-wrap"><table>')
+    .replaceAll('</table>', '</table></div>');
   return { html: raw(out), headings };
 }
