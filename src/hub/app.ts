@@ -119,9 +119,8 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
   });
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
-    const fields: Record<string, string> = {};
-    for (const [key, value] of new URLSearchParams(String(body))) fields[key] = value;
-    done(null, fields);
+    // fromEntries creates own properties, so a "__proto__" field cannot change a prototype.
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
 
   registerSecurityHeaders(app, { hsts: options.https === true });
@@ -166,7 +165,7 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
     const { locale } = requestLocale(request);
     const t = i18n.translator(locale);
     const key =
-      status === 404 ? 'notFound' : status === 400 ? 'badRequest' : status === 403 ? 'forbidden' : status === 429 ? 'tooMany' : 'server';
+      status === 404 ? 'notFound' : status === 403 ? 'forbidden' : status === 429 ? 'tooMany' : status >= 500 ? 'server' : 'badRequest';
     return page(request, reply, {
       status,
       title: t.text(`core.error.${key}.title`),
@@ -201,7 +200,7 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'hub request failed');
-    return errorPage(request, reply, status >= 500 ? 500 : status === 429 || status === 403 || status === 404 ? status : 400);
+    return errorPage(request, reply, status >= 500 ? 500 : status);
   });
 
   assets.register(app);

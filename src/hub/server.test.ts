@@ -20,9 +20,15 @@ test('startHub serves over HTTP with a SQLite file and a private secret under th
     }
     assert.ok(existsSync(join(dataDir, 'hub.sqlite')));
     assert.equal(statSync(join(dataDir, 'hub-secret')).mode & 0o777, 0o600);
-    // A second start reuses the database (migrations already recorded) and the secret.
+    // A second start reuses the database (migrations already recorded) and the secret; a third
+    // on the same port fails cleanly.
     const again = await startHub({ dataDir, port: 0, host: '127.0.0.1', logger: false, databaseUrl: '' });
-    await again.close();
+    try {
+      const port = Number(new URL(again.url).port);
+      await assert.rejects(startHub({ dataDir, port, host: '127.0.0.1', logger: false, databaseUrl: '' }), /EADDRINUSE/);
+    } finally {
+      await again.close();
+    }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -55,8 +55,9 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
     sqliteFile: join(dataDir, 'hub.sqlite'),
   });
+  let app: Awaited<ReturnType<typeof buildHub>>;
   try {
-    const app = await buildHub({
+    app = await buildHub({
       db: database.db,
       content,
       i18n: createI18n(modules),
@@ -70,13 +71,18 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       const first = content.warnings.slice(0, 3).map((w) => `${w.file}: ${w.field}: ${w.reason}`);
       app.log.warn({ warnings: content.warnings.length, first }, 'content has warnings (see the content tests)');
     }
-    app.addHook('onClose', async () => {
-      await database.close();
-    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  app.addHook('onClose', async () => {
+    await database.close();
+  });
+  try {
     const address = await app.listen({ port: options.port, host: options.host });
     return { url: address, close: () => app.close() };
   } catch (error) {
-    await database.close();
+    await app.close();
     throw error;
   }
 }
