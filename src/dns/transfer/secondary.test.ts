@@ -154,3 +154,26 @@ for (const kind of ['knot', 'nsd'] as const satisfies readonly SecondaryKind[]) 
     });
   });
 }
+
+describe('Knot DNS checks what it receives', () => {
+  test('a zone whose signatures expired (block time 60 days old) is refused by dnssec-validation', async () => {
+    requireTool('knotd');
+    const dayMs = 86400_000;
+    const oldKeys = fixtureKeys(Date.now() - 60 * dayMs);
+    const zone = new TestZone({ timeMs: Date.now() - 60 * dayMs });
+    const server = await startDnsServer({ host: '127.0.0.1', port: 0, view: () => zone.view(), apex: fixtureApex() });
+    const xfr = await startZoneTransfer({ server, keys: oldKeys, acl: { allow: ['127.0.0.1'], tsig }, limits: { serialPollMs: 0 } });
+    const secondary = await startSecondary('knot', { apex: APEX, primaryPort: server.tcpPort, tsig });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && !/DNSSEC, validation failed/.test(secondary.log())) await new Promise((r) => setTimeout(r, 100));
+      assert.match(secondary.log(), /AXFR, incoming, remote 127\.0\.0\.1@\d+, finished/);
+      assert.match(secondary.log(), /DNSSEC, validation failed \(no valid signature for a record\)/);
+      assert.equal(await secondary.serial(), undefined, 'the zone is not served');
+    } finally {
+      await secondary.stop();
+      await xfr.close();
+      await server.close();
+    }
+  });
+});
