@@ -50,6 +50,8 @@ function assertPage(body: string, locale: (typeof LOCALES)[number], where: strin
   assert.ok(body.includes('<a class="skip-link" href="#main">'), `${where}: skip link`);
   assert.ok(body.includes('<main id="main"'), `${where}: skip link target`);
   assert.ok(!/<script[\s>]/.test(body), `${where}: no scripts`);
+  const ids = [...body.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+  assert.equal(new Set(ids).size, ids.length, `${where}: duplicate id`);
   assert.ok(!/\sstyle="/.test(body), `${where}: no inline styles (CSP)`);
   assert.ok(!/<style[\s>]/.test(body), `${where}: no style elements (CSP)`);
   assert.ok(Buffer.byteLength(body) + cssSize <= PAGE_BUDGET, `${where}: ${Buffer.byteLength(body)} bytes + ${cssSize} CSS exceeds the page budget`);

@@ -30,6 +30,7 @@ export function explainerRoutes(app: FastifyInstance, ctx: ModuleContext): void 
         diagram: (id) => ctx.content.get(diagramKind, id),
         diagramDescriptionLabel: t.text('learn.explainers.diagramDescription'),
         sourceAnchor: SOURCE_ANCHOR,
+        reservedIds: ['main', 'site-search-q', 'toc-title', 'sources-title'],
       });
       byLocale.set(t.locale, out);
     }

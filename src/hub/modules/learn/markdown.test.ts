@@ -39,6 +39,11 @@ test('citations link to sources; headings get ids and a table of contents; h1 be
   assert.ok(html.value.includes('<h3 id="deeper">'));
 });
 
+test('heading ids avoid ids the page already uses', () => {
+  const { headings } = renderMarkdown('## Main\n\n## Source 1\n', { ...options, reservedIds: ['main'] });
+  assert.deepEqual(headings.map((h) => h.id), ['main-2', 'source-1-2']);
+});
+
 test('tables are wrapped so that wide ones scroll', () => {
   const out = renderMarkdown('| a | b |\n|---|---|\n| 1 | 2 |\n', options).html.value;
   assert.match(out, /^<div class="table-wrap"><table>[\s\S]*<\/table><\/div>/);

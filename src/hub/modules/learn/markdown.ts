@@ -20,6 +20,8 @@ export interface MarkdownOptions {
   diagramDescriptionLabel: string;
   /** Prefix of citation link targets: `#${prefix}${n}`. */
   sourceAnchor: string;
+  /** Ids the page already uses; headings get another id. */
+  reservedIds?: readonly string[];
 }
 
 function safeHref(href: string): string | undefined {
@@ -40,7 +42,7 @@ function slug(text: string, used: Set<string>): string {
       .replace(/^-+|-+$/g, '')
       .slice(0, 60) || 'section';
   let candidate = base;
-  for (let n = 2; used.has(candidate); n++) candidate = `${base}-${n}`;
+  for (let n = 2; used.has(candidate) || /^source-\d+$/.test(candidate); n++) candidate = `${base}-${n}`;
   used.add(candidate);
   return candidate;
 }
@@ -56,7 +58,7 @@ ${raw(diagram.svg)}
 
 export function renderMarkdown(source: string, options: MarkdownOptions): RenderedMarkdown {
   const headings: { id: string; html: SafeHtml }[] = [];
-  const usedIds = new Set<string>();
+  const usedIds = new Set<string>(options.reservedIds ?? []);
   const marked = new Marked({
     gfm: true,
     async: false,
