@@ -1,6 +1,7 @@
 /** `dcbt`: the one command line over the naming chain, its DNS and the hub. */
 import { Command, CommanderError } from 'commander';
 import { registerDnsCommands } from './commands/dns.ts';
+import { registerHubCommand } from './commands/hub.ts';
 import { registerNameCommands } from './commands/name.ts';
 import { registerProofCommands } from './commands/proof.ts';
 import { registerStartCommand } from './commands/start.ts';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerProofCommands(program);
   registerStatusCommand(program);
   registerDnsCommands(program);
+  registerHubCommand(program);
   // Options given after a subcommand apply to it too: `dcbt name show x --json`.
   for (const cmd of program.commands) {
     cmd.enablePositionalOptions(false);

@@ -13,6 +13,7 @@ interface Ready {
   event: string;
   rpc: string;
   apex: string;
+  hub: string;
 }
 
 test('start → wallet → register → show → proof → tamper → kill -9 → restart → still there', async () => {
@@ -23,6 +24,10 @@ test('start → wallet → register → show → proof → tamper → kill -9 �
     assert.equal(node.ready.event, 'ready');
     assert.equal(node.ready.apex, 'dcbt.test.');
     const rpc = ['--rpc', node.ready.rpc];
+    // The hub runs beside the node and serves the glossary.
+    const glossary = await fetch(`${node.ready.hub}/en/learn/glossary`);
+    assert.equal(glossary.status, 200);
+    assert.match(await glossary.text(), /<html lang="en"/);
 
     const wallet = await runDcbt(['wallet', 'new', '--json'], { cwd });
     assert.equal(wallet.code, 0, wallet.stderr);
@@ -90,7 +95,7 @@ test('start → wallet → register → show → proof → tamper → kill -9 �
 });
 
 test('every command has --help, and errors are clear with a non-zero exit', async () => {
-  for (const args of [[], ['start'], ['wallet', 'new'], ['name', 'register'], ['name', 'show'], ['proof', 'verify'], ['status']]) {
+  for (const args of [[], ['start'], ['hub'], ['wallet', 'new'], ['wallet', 'show'], ['name', 'register'], ['name', 'update'], ['name', 'transfer'], ['name', 'renew'], ['name', 'show'], ['name', 'proof'], ['name', 'history'], ['proof', 'verify'], ['status'], ['dns', 'ds'], ['dns', 'export'], ['dns', 'sign-keyset']]) {
     const r = await runDcbt([...args, '--help']);
     assert.equal(r.code, 0, `dcbt ${args.join(' ')} --help: ${r.stderr}`);
     assert.match(r.stdout, /Usage: dcbt/);

@@ -5,6 +5,7 @@ import { ensureDevnet } from '../../node/devnet.ts';
 import { buildRpc } from '../../rpc/server.ts';
 import { exportNodeZone, genesisKsk, startNodeDns } from '../../node/dns-service.ts';
 import { unboundTrustAnchor } from '../../dns/index.ts';
+import { startHub } from '../../hub/server.ts';
 import { DcbtError } from '../../errors.ts';
 import { Output } from '../output.ts';
 
@@ -28,7 +29,7 @@ function port(value: string, flag: string): number {
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('run a single-validator devnet on this machine: the chain, its RPC and its DNS server (DNSSEC), data in --data-dir')
+    .description('run everything on this machine: a single-validator devnet, its RPC, its DNS server (DNSSEC) and the hub, data in --data-dir')
     .option('--data-dir <dir>', 'where the chain keeps its data', '.dcbt')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--rpc-port <n>', 'RPC port (0 = any free port)', String(DEFAULT_PORTS.rpc))
@@ -40,7 +41,7 @@ export function registerStartCommand(program: Command): void {
       const log = pino({ level: process.env.DCBT_LOG_LEVEL ?? 'info' }, pino.destination(2));
       const rpcPort = port(flags.rpcPort, '--rpc-port');
       const dnsPort = port(flags.dnsPort, '--dns-port');
-      port(flags.hubPort, '--hub-port');
+      const hubPort = port(flags.hubPort, '--hub-port');
 
       const devnet = await ensureDevnet(flags.dataDir);
       if (devnet.created) out.progress(`created a new devnet in ${flags.dataDir} (genesis.json, validator.key)`);
@@ -52,6 +53,8 @@ export function registerStartCommand(program: Command): void {
       const dns = await startNodeDns(node, { host: flags.host, port: dnsPort });
       const ksk = genesisKsk(devnet.genesis);
       const trustAnchor = ksk ? unboundTrustAnchor(devnet.genesis.apex, ksk) : undefined;
+      // Hub logs stay off stdout, which carries only the result (one JSON line with --json).
+      const hub = await startHub({ dataDir: flags.dataDir, port: hubPort, host: flags.host, rpcUrl, logger: false });
       node.onBlock((block) => log.info({ height: block.header.height, txs: block.txs.length }, 'block final'));
       node.start((error) => log.error({ err: error }, 'block production failed'));
 
@@ -60,6 +63,7 @@ export function registerStartCommand(program: Command): void {
         if (stopping) return;
         stopping = true;
         out.progress(`\n${signal}: stopping…`);
+        await hub.close();
         await rpc.close();
         await dns.close();
         await node.close();
@@ -71,11 +75,12 @@ export function registerStartCommand(program: Command): void {
 
       const apexName = devnet.genesis.apex.replace(/\.$/, '');
       const dig = `dig @${dns.host} -p ${dns.udpPort} alice.${apexName} A +dnssec`;
-      const ready = { event: 'ready', chainId: devnet.genesis.chainId, apex: devnet.genesis.apex, dataDir: flags.dataDir, height: node.tip.height, rpc: rpcUrl, dns: { host: dns.host, port: dns.udpPort }, trustAnchor, dig };
+      const ready = { event: 'ready', chainId: devnet.genesis.chainId, apex: devnet.genesis.apex, dataDir: flags.dataDir, height: node.tip.height, rpc: rpcUrl, dns: { host: dns.host, port: dns.udpPort }, hub: hub.url, trustAnchor, dig };
       out.result(ready, () =>
         [
           `DCBT devnet "${devnet.genesis.chainId}" is running — apex ${devnet.genesis.apex}, height ${node.tip.height}, data in ${flags.dataDir}`,
           `  RPC  ${rpcUrl}   (try: curl ${rpcUrl}/v1/status)`,
+          `  hub  ${hub.url}/en/   (glossary, explainers, resources; also /fr/ /es/ /ar/)`,
           `  DNS  ${dns.host} port ${dns.udpPort}, UDP and TCP, DNSSEC-signed`,
           ...(trustAnchor ? [`       trust anchor for Unbound: ${trustAnchor}`] : []),
           '',
