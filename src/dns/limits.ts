@@ -41,6 +41,10 @@ export interface DnsLimits {
   readonly rrlIpv6PrefixBits: number;
   /** DNS over HTTPS: the largest POST body or decoded GET `dns` parameter (413 / 414 beyond). */
   readonly dohBodyBytesMax: number;
+  /** Finished UDP replies kept for repeated queries (`answercache.ts`); 0 turns the cache off. */
+  readonly answerCacheEntriesMax: number;
+  /** A cached reply is rebuilt after this long even if nothing changed. */
+  readonly answerCacheMaxAgeMs: number;
 }
 
 export const DEFAULT_DNS_LIMITS: DnsLimits = {
@@ -63,6 +67,8 @@ export const DEFAULT_DNS_LIMITS: DnsLimits = {
   rrlIpv4PrefixBits: 24,
   rrlIpv6PrefixBits: 56,
   dohBodyBytesMax: 65_535,
+  answerCacheEntriesMax: 50_000,
+  answerCacheMaxAgeMs: 60_000,
 };
 
 /** DNS over TCP frames carry a 16-bit length (RFC 1035 §4.2.2). */

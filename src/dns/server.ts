@@ -13,6 +13,8 @@ import { DnsConfigError } from './errors.ts';
 import type { DnsLimits } from './limits.ts';
 import { DEFAULT_DNS_LIMITS } from './limits.ts';
 import { rrlFromLimits } from './rrl.ts';
+import { answerCacheFromLimits } from './answercache.ts';
+import type { AnswerCacheStats } from './answercache.ts';
 import type { DnssecKeys } from './signer.ts';
 import { Signer } from './signer.ts';
 import type { ApexConfig, ZoneView } from './zone.ts';
@@ -35,7 +37,7 @@ export interface DnsServerOptions extends DnsServiceOptions {
   readonly port: number;
 }
 
-export interface DnsServerStats extends DnsStats {
+export interface DnsServerStats extends DnsStats, AnswerCacheStats {
   udpDropped: number;
   udpSendErrors: number;
   tcpConnections: number;
@@ -111,14 +113,15 @@ function bindUdp(socket: UdpSocket, host: string, port: number): Promise<number>
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
   const env = createDnsEnv(opts);
   const { limits } = env;
-  const stats: DnsServerStats = Object.assign(env.stats, { udpDropped: 0, udpSendErrors: 0, tcpConnections: 0, tcpRejected: 0, tcpIdleClosed: 0, rrlDropped: 0, rrlSlipped: 0 });
+  const stats: DnsServerStats = Object.assign(env.stats, { udpDropped: 0, udpSendErrors: 0, tcpConnections: 0, tcpRejected: 0, tcpIdleClosed: 0, rrlDropped: 0, rrlSlipped: 0, answerCacheHits: 0, answerCacheMisses: 0 });
   const rrl = rrlFromLimits(limits);
+  const answerCache = answerCacheFromLimits(limits, stats);
   const family = isIPv6(opts.host) ? 'udp6' : 'udp4';
   let closed = false;
   let packetHook: DnsPacketHook | undefined;
   /** The reply to send, null for none, or 'sent' when the packet hook answered by itself. */
-  const answer = async (packet: Uint8Array, ctx: DnsPacketContext): Promise<Uint8Array | null | 'sent'> =>
-    packetHook && (await packetHook(packet, ctx).catch(() => true)) ? 'sent' : handleQuery(packet, { transport: ctx.transport, env });
+  const answer = async (packet: Uint8Array, ctx: DnsPacketContext, queryEnv: DnsEnv = env): Promise<Uint8Array | null | 'sent'> =>
+    packetHook && (await packetHook(packet, ctx).catch(() => true)) ? 'sent' : handleQuery(packet, { transport: ctx.transport, env: queryEnv });
 
   // ---- TCP
   const sockets = new Set<Socket>();
@@ -213,15 +216,27 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
         }
         return;
       }
+      const cacheKey = answerCache?.key(msg);
+      const view = cacheKey === undefined ? undefined : env.view();
+      if (cacheKey !== undefined && view) {
+        const cached = answerCache!.hit(cacheKey, msg, view);
+        if (cached) {
+          // No callback on the hot path: a failed send surfaces as the socket's 'error' event (counted below).
+          udp.send(cached, rinfo.port, rinfo.address);
+          return;
+        }
+      }
+      const miss = cacheKey !== undefined && view ? answerCache!.miss(cacheKey, env, view) : undefined;
       udpInFlight++;
       const send = (wire: Uint8Array): Promise<void> =>
         new Promise((resolve, reject) => {
           if (closed) return resolve();
           udp.send(wire, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve()));
         });
-      void answer(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { transport: 'udp', remoteAddress: rinfo.address, send }).then((wire) => {
+      void answer(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { transport: 'udp', remoteAddress: rinfo.address, send }, miss?.env).then((wire) => {
         udpInFlight--;
         if (!wire || wire === 'sent' || closed) return;
+        miss?.store(wire);
         udp.send(wire, rinfo.port, rinfo.address, (err) => {
           if (err) stats.udpSendErrors++;
         });
@@ -257,6 +272,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     stats,
     setPacketHook: (hook) => {
       packetHook = hook;
+      answerCache?.clear();
     },
     close: async () => {
       if (closed) return;

@@ -1,0 +1,156 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import type { NameRecord } from '../chain/types.ts';
+import { AnswerCache, answerCacheFromLimits } from './answercache.ts';
+import { handleQuery } from './chain.ts';
+import { APEX, fixtureApex, fixtureKeys, fixtureRecords, fixtureView, NOW_MS } from './fixtures.ts';
+import { DEFAULT_DNS_LIMITS } from './limits.ts';
+import { buildQuery, readReply } from './querykit.ts';
+import { aRdata, RRType } from './rdata.ts';
+import { createDnsEnv, startDnsServer } from './server.ts';
+import { Rcode } from './wire.ts';
+import type { ZoneView } from './zone.ts';
+
+const keys = fixtureKeys();
+
+function cacheWithClock(entriesMax = 100, maxAgeMs = 60_000): { cache: AnswerCache; clock: { ms: number } } {
+  const clock = { ms: 0 };
+  return { cache: new AnswerCache({ entriesMax, maxAgeMs, nowMs: () => clock.ms }), clock };
+}
+
+/** Runs one query through the cache as the server does: hit, or miss → chain → store. */
+async function ask(cache: AnswerCache, view: ZoneView, packet: Uint8Array): Promise<{ reply: Uint8Array | null; hit: boolean }> {
+  const env = createDnsEnv({ view: () => view, apex: fixtureApex(), keys });
+  const buf = Buffer.from(packet);
+  const key = cache.key(buf)!;
+  const cached = cache.hit(key, buf, view);
+  if (cached) return { reply: new Uint8Array(cached), hit: true };
+  const miss = cache.miss(key, env, view);
+  const reply = await handleQuery(packet, { transport: 'udp', env: miss.env });
+  if (reply) miss.store(reply);
+  return { reply, hit: false };
+}
+
+describe('answer cache', () => {
+  test('keys: only queries with a header, QR=0, opcode QUERY, at most 512 bytes', () => {
+    const { cache } = cacheWithClock();
+    const q = Buffer.from(buildQuery('alice.dcbt.test.', RRType.A, { id: 1 }));
+    assert.equal(cache.key(q), cache.key(Buffer.from(buildQuery('alice.dcbt.test.', RRType.A, { id: 2 }))), 'the id is not part of the key');
+    assert.notEqual(cache.key(q), cache.key(Buffer.from(buildQuery('ALICE.dcbt.test.', RRType.A, { id: 1 }))), 'case is (answers echo it)');
+    assert.notEqual(cache.key(q), cache.key(Buffer.from(buildQuery('alice.dcbt.test.', RRType.A, { id: 1, dnssecOk: true }))));
+    assert.equal(cache.key(Buffer.alloc(11)), undefined);
+    const response = Buffer.from(q);
+    response[2]! |= 0x80;
+    assert.equal(cache.key(response), undefined);
+    assert.equal(cache.key(Buffer.from(buildQuery('alice.dcbt.test.', RRType.A, { opcode: 4 }))), undefined);
+    assert.equal(cache.key(Buffer.concat([q, Buffer.alloc(600)])), undefined);
+  });
+
+  test('a repeated query is answered from the cache with its own id, byte for byte what the chain says', async () => {
+    const { cache } = cacheWithClock();
+    const view = fixtureView();
+    const first = await ask(cache, view, buildQuery('alice.dcbt.test.', RRType.A, { id: 10, dnssecOk: true }));
+    const second = await ask(cache, view, buildQuery('alice.dcbt.test.', RRType.A, { id: 11, dnssecOk: true }));
+    assert.equal(first.hit, false);
+    assert.equal(second.hit, true);
+    assert.equal(readReply(second.reply).id, 11);
+    assert.deepEqual(second.reply!.subarray(2), first.reply!.subarray(2));
+    assert.deepEqual(cache.stats, { answerCacheHits: 1, answerCacheMisses: 1 });
+  });
+
+  test('a new serial, a consulted name expiring, or old age: rebuilt', async () => {
+    const { cache, clock } = cacheWithClock(100, 1000);
+    const records = fixtureRecords();
+    const alice = records.get('alice')!;
+    const expiring: NameRecord = { ...alice, expiresAtMs: NOW_MS + 5000 };
+    let view = fixtureView({ lookup: async (l) => (l === 'alice' ? expiring : records.get(l)) });
+    const q = buildQuery('alice.dcbt.test.', RRType.A);
+    await ask(cache, view, q);
+    assert.equal((await ask(cache, view, q)).hit, true);
+
+    view = { ...view, timeMs: NOW_MS + 4999 };
+    assert.equal((await ask(cache, view, q)).hit, true, 'before the expiry');
+    view = { ...view, timeMs: NOW_MS + 5000 };
+    const expired = await ask(cache, view, q);
+    assert.equal(expired.hit, false);
+    assert.equal(readReply(expired.reply).rcode, Rcode.NXDOMAIN, 'expired the moment the view says so');
+
+    const changed: NameRecord = { ...alice, records: [{ host: '', type: RRType.A, rdata: aRdata('198.51.100.7') }] };
+    const next = fixtureView({ serial: 43, lookup: async (l) => (l === 'alice' ? changed : records.get(l)) });
+    await ask(cache, next, q);
+    const fresh = await ask(cache, next, q);
+    assert.equal(fresh.hit, true);
+    assert.equal(readReply(fresh.reply).answers.length, 1);
+
+    clock.ms += 1000;
+    assert.equal((await ask(cache, next, q)).hit, false, 'older than maxAgeMs');
+  });
+
+  test('SERVFAIL is never kept; the table is bounded', async () => {
+    const { cache } = cacheWithClock(3);
+    const failing = fixtureView({
+      lookup: async () => {
+        throw new Error('store down');
+      },
+    });
+    const q = buildQuery('alice.dcbt.test.', RRType.A);
+    assert.equal(readReply((await ask(cache, failing, q)).reply).rcode, Rcode.SERVFAIL);
+    assert.equal(cache.size, 0);
+    const view = fixtureView();
+    for (const name of ['alice', 'bob', 'carol', 'nobody', 'dcbt']) await ask(cache, view, buildQuery(`${name === 'dcbt' ? '' : `${name}.`}${APEX}`, RRType.A));
+    assert.equal(cache.size, 3);
+    assert.equal((await ask(cache, view, buildQuery(`nobody.${APEX}`, RRType.A))).hit, true, 'recent entries stay');
+    assert.equal((await ask(cache, view, buildQuery(`alice.${APEX}`, RRType.A))).hit, false, 'the oldest went first');
+  });
+
+  test('answerCacheFromLimits: 0 entries turns it off', () => {
+    assert.equal(answerCacheFromLimits({ ...DEFAULT_DNS_LIMITS, answerCacheEntriesMax: 0 }), undefined);
+    assert.ok(answerCacheFromLimits(DEFAULT_DNS_LIMITS) instanceof AnswerCache);
+  });
+
+  test('in the UDP server: hits counted, a new chain state served at once, a packet hook clears it', async () => {
+    let current = fixtureView();
+    const server = await startDnsServer({ host: '127.0.0.1', port: 0, view: () => current, apex: fixtureApex(), keys });
+    try {
+      const a1 = readReply(await udpAsk(server.udpPort, buildQuery('alice.dcbt.test.', RRType.A, { id: 1 })));
+      const a2 = readReply(await udpAsk(server.udpPort, buildQuery('alice.dcbt.test.', RRType.A, { id: 2 })));
+      assert.equal(a1.answers.length, 2);
+      assert.equal(a2.id, 2);
+      assert.equal(a2.answers.length, 2);
+      assert.equal(server.stats.answerCacheHits, 1);
+      assert.equal(server.stats.answerCacheMisses, 1);
+
+      const records = fixtureRecords();
+      records.set('alice', { ...records.get('alice')!, records: [{ host: '', type: RRType.A, rdata: aRdata('198.51.100.9') }] });
+      current = fixtureView({ serial: 43, lookup: async (l) => records.get(l) });
+      assert.equal(readReply(await udpAsk(server.udpPort, buildQuery('alice.dcbt.test.', RRType.A, { id: 3 }))).answers.length, 1);
+
+      let seen = 0;
+      server.setPacketHook(async () => {
+        seen++;
+        return false;
+      });
+      await udpAsk(server.udpPort, buildQuery('alice.dcbt.test.', RRType.A, { id: 4 }));
+      assert.equal(seen, 1, 'the hook saw the query: the cache was cleared when it was installed');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+function udpAsk(port: number, packet: Uint8Array, timeoutMs = 2000): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket('udp4');
+    const timer = setTimeout(() => {
+      sock.close();
+      reject(new Error('no UDP reply'));
+    }, timeoutMs);
+    sock.on('message', (msg) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(new Uint8Array(msg));
+    });
+    sock.send(packet, port, '127.0.0.1');
+  });
+}

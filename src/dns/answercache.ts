@@ -1,0 +1,109 @@
+/**
+ * The UDP fast path: finished replies kept by the exact bytes of the query after its id (flags,
+ * counts, question, OPT with its size and DO bit), so a repeated query is answered with a copy of
+ * the reply and its id patched in, without running the handler chain or touching the signer.
+ *
+ * An entry is served only while all of these hold:
+ *  - the view's serial is the one it was built at (a new finalised height clears everything that
+ *    could have changed: records, keys of names, the SOA serial itself);
+ *  - the view's time is before the earliest `expiresAtMs` of the names consulted to build it (a
+ *    name expiring turns its answers into NXDOMAIN at once, as without the cache);
+ *  - it is younger than `maxAgeMs` (its signatures, valid ≥ 5 days when made, stay fresh).
+ * SERVFAIL replies are never kept. The table is bounded (`entriesMax`), oldest entry out first.
+ */
+import type { DnsEnv } from './chain.ts';
+import type { DnsLimits } from './limits.ts';
+import { headerBytes } from './wire.ts';
+import type { ZoneView } from './zone.ts';
+
+export interface AnswerCacheStats {
+  answerCacheHits: number;
+  answerCacheMisses: number;
+}
+
+interface Entry {
+  readonly wire: Buffer;
+  readonly serial: number;
+  /** View time (ms) from which the reply may be wrong: the earliest expiry among consulted names. */
+  readonly validUntilViewMs: number;
+  readonly storedMs: number;
+}
+
+/** Queries longer than this are not cached (a query is a question and an OPT: ~50 bytes). */
+export const answerCacheQueryBytesMax = 512;
+const SERVFAIL = 2;
+
+export class AnswerCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly opts: { readonly entriesMax: number; readonly maxAgeMs: number; readonly nowMs: () => number };
+  readonly stats: AnswerCacheStats;
+
+  constructor(opts: { readonly entriesMax: number; readonly maxAgeMs: number; readonly nowMs: () => number }, stats: AnswerCacheStats = { answerCacheHits: 0, answerCacheMisses: 0 }) {
+    this.opts = opts;
+    this.stats = stats;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The cache key of a query, or undefined when it is not one this cache serves (no header, QR=1, opcode ≠ QUERY, long). */
+  key(packet: Buffer): string | undefined {
+    if (packet.length < headerBytes || packet.length > answerCacheQueryBytesMax || (packet[2]! & 0xf8) !== 0) return undefined;
+    return packet.toString('latin1', 2);
+  }
+
+  /** A copy of the cached reply with the query's id, or undefined. */
+  hit(key: string, packet: Buffer, view: ZoneView): Buffer | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.serial !== view.serial || view.timeMs >= entry.validUntilViewMs || this.opts.nowMs() - entry.storedMs >= this.opts.maxAgeMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    this.stats.answerCacheHits++;
+    const out = Buffer.allocUnsafe(entry.wire.length);
+    entry.wire.copy(out);
+    out[0] = packet[0]!;
+    out[1] = packet[1]!;
+    return out;
+  }
+
+  /**
+   * For a miss: an env whose view records the expiry of every name looked up, and `store` to call
+   * with the reply the chain produced under it.
+   */
+  miss(key: string, env: DnsEnv, view: ZoneView): { readonly env: DnsEnv; store(wire: Uint8Array): void } {
+    this.stats.answerCacheMisses++;
+    let validUntilViewMs = Number.POSITIVE_INFINITY;
+    const tracked: ZoneView = Object.assign(Object.create(view) as ZoneView, {
+      lookup: async (label: string) => {
+        const record = await view.lookup(label);
+        if (record && record.expiresAtMs > view.timeMs) validUntilViewMs = Math.min(validUntilViewMs, record.expiresAtMs);
+        return record;
+      },
+    });
+    return {
+      env: { ...env, view: () => tracked },
+      store: (wire) => {
+        if (wire.length < headerBytes || (wire[3]! & 0x0f) === SERVFAIL) return;
+        while (this.entries.size >= this.opts.entriesMax) {
+          const oldest = this.entries.keys().next().value;
+          if (oldest === undefined) break;
+          this.entries.delete(oldest);
+        }
+        this.entries.set(key, { wire: Buffer.from(wire), serial: view.serial, validUntilViewMs, storedMs: this.opts.nowMs() });
+      },
+    };
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** The cache the limits ask for, or undefined when `answerCacheEntriesMax` is 0. */
+export function answerCacheFromLimits(limits: DnsLimits, stats?: AnswerCacheStats, nowMs: () => number = () => performance.now()): AnswerCache | undefined {
+  if (limits.answerCacheEntriesMax === 0) return undefined;
+  return new AnswerCache({ entriesMax: limits.answerCacheEntriesMax, maxAgeMs: limits.answerCacheMaxAgeMs, nowMs }, stats);
+}
