@@ -134,6 +134,10 @@ describe('AXFR and IXFR answered to dig and kdig', () => {
 
     const current = records((await dig('-y', digKeyArgument(tsig), APEX, `IXFR=${first + 2}`)).stdout);
     assert.equal(current.length, 1);
+    // Over UDP only our SOA fits: the client learns the serial and asks again over TCP.
+    const udp = records((await dig('+notcp', '-y', digKeyArgument(tsig), APEX, `IXFR=${first}`)).stdout);
+    assert.deepEqual(udp.map((l) => l.split(' ')[3]), ['SOA']);
+    assert.match(udp[0]!, new RegExp(` ${first + 2} 3600 600 604800 120$`));
     const unknown = await kdig('-y', digKeyArgument(tsig), APEX, 'IXFR=7');
     assert.equal(records(unknown.stdout).length, xfr.zone.counts.records + 1, 'not journaled: the whole zone, AXFR style');
     assert.ok(xfr.stats.ixfr >= 1 && xfr.stats.ixfrFull >= 1 && xfr.stats.upToDate >= 1);

@@ -254,7 +254,7 @@ export async function startZoneTransfer(opts: ZoneTransferOptions): Promise<Zone
       if (clientSerial === undefined) return refuse(ctx, request, signing, 'IXFR without the client SOA', Rcode.FORMERR);
       plan = ixfrPlan(zone, clientSerial, (s) => journal.changesSince(s));
       // Over UDP only the "up to date / use TCP" answer fits (RFC 1995 §2).
-      if (ctx.transport === 'udp') plan = { kind: plan.kind === 'ixfr-current' ? plan.kind : 'ixfr-current', records: [zone.soa] };
+      if (ctx.transport === 'udp') plan = { kind: 'ixfr-current', records: [zone.soa] };
     } else {
       if (ctx.transport === 'udp') return refuse(ctx, request, signing, 'AXFR over UDP');
       plan = axfrPlan(zone);
