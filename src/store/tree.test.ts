@@ -68,6 +68,26 @@ test('empty tree has the zero root; commit, get, getMany; data survives reopen',
   });
 });
 
+test('async (thread-pool) reads give the same results as the default synchronous ones', async () => {
+  await withDir(async (dir) => {
+    let tree = await StateTree.open(dir);
+    const ws = writes(Array.from({ length: 500 }, (_, i) => [i, `v${i}`] as const));
+    const root = await tree.commit(ws);
+    await tree.close();
+    tree = await StateTree.open(dir, { syncReads: false });
+    assert.deepEqual(tree.rootHash(), root);
+    assert.deepEqual(await tree.get(key(123)), val('v123'));
+    const next = await tree.commit(writes([[7, undefined], [600, 'new']]));
+    const proof = await tree.prove(key(7), root);
+    assert.deepEqual(verifyStateProof(root, key(7), proof), { exists: true, value: val('v7') });
+    await tree.close();
+    tree = await StateTree.open(dir);
+    assert.deepEqual(tree.rootHash(), next);
+    assert.equal(await tree.get(key(7)), undefined);
+    await tree.close();
+  });
+});
+
 test('the root depends on the contents only, not on batching or order', async () => {
   await withDir(async (dir) => {
     const a = await StateTree.open(join(dir, 'a'));
@@ -95,6 +115,37 @@ test('computeRoot returns the root commit will produce and changes nothing', asy
     assert.deepEqual(await tree.commit(ws), computed);
     assert.deepEqual(await tree.get(key(1)), val('ONE'));
     await tree.close();
+  });
+});
+
+test('a commit after computeRoot gives the right root whether or not the write set matches', async () => {
+  await withDir(async (dir) => {
+    const tree = await StateTree.open(dir);
+    const fresh = await StateTree.open(join(dir, 'reference'));
+    const a = writes([[1, 'a'], [2, 'b']]);
+    const b = writes([[1, 'a'], [2, 'B']]);
+    // Same contents in a new map (and another order): reused.
+    const computed = await tree.computeRoot(a);
+    assert.deepEqual(await tree.commit(writes([[2, 'b'], [1, 'a']])), computed);
+    assert.deepEqual(await fresh.commit(a), computed);
+    // Different value for a key: not reused.
+    const computedB = await tree.computeRoot(b);
+    const c = writes([[2, 'c'], [3, undefined]]);
+    const committedC = await tree.commit(c);
+    assert.notDeepEqual(committedC, computedB);
+    assert.deepEqual(committedC, await fresh.commit(c));
+    // computeRoot, another commit in between, then the computed set: built again on the new base.
+    const d = writes([[4, 'd']]);
+    await tree.computeRoot(d);
+    const e = writes([[5, 'e']]);
+    assert.deepEqual(await tree.commit(e), await fresh.commit(e));
+    assert.deepEqual(await tree.commit(d), await fresh.commit(d));
+    assert.deepEqual(await tree.get(key(5)), val('e'));
+    // A delete against a put of the same key: not reused.
+    await tree.computeRoot(writes([[4, undefined]]));
+    assert.deepEqual(await tree.commit(writes([[4, 'dd']])), await fresh.commit(writes([[4, 'dd']])));
+    await tree.close();
+    await fresh.close();
   });
 });
 
@@ -151,6 +202,9 @@ test('bad input is refused with stable codes, before anything is written', async
     await tree.commit(writes([[2, 'x'.repeat(STATE_VALUE_MAX_BYTES)]]));
     assert.equal((await tree.get(key(2)))!.length, STATE_VALUE_MAX_BYTES);
     await rejectsWith(() => tree.resetTo(new Uint8Array(5)), 'STATE_ROOT_INVALID');
+    // An empty value is a value, not a deletion.
+    await tree.commit(new Map([[toHex(key(3)), new Uint8Array(0)]]));
+    assert.deepEqual(await tree.get(key(3)), new Uint8Array(0));
     await tree.close();
   });
 });

@@ -4,7 +4,7 @@
  * header; `prove` gives the bytes `verifyStateProof` (chain/proof.ts) checks against that root.
  *
  * - Empty tree root: 32 zero bytes (`emptyStateRoot()`).
- * - Values: 0..1023 bytes. urkel stores a value's length in 10 bits, so larger values are refused
+ * - Values: 0..1023 bytes (empty is a value, not a deletion). urkel stores a value's length in 10 bits, so larger values are refused
  *   with STATE_VALUE_TOO_LARGE before anything is written.
  * - Durability: urkel appends nodes, values and then a checksummed root record to its files and
  *   fsyncs once per commit. On open it scans back for the last intact root record and truncates
@@ -33,6 +33,10 @@ const ROOT_CACHE_MAX = 4096;
 interface UrkelNode {
   hash(hash: UrkelHash): Buffer;
 }
+interface UrkelLeaf {
+  value: Buffer | null;
+  vptr: UrkelPointer | null;
+}
 interface UrkelProof {
   encode(hash: UrkelHash, bits: number): Buffer;
 }
@@ -46,8 +50,22 @@ interface UrkelSnapshot {
   get(key: Buffer): Promise<Buffer | null>;
   prove(key: Buffer): Promise<UrkelProof>;
 }
+interface UrkelPointer {
+  readonly index: number;
+  readonly pos: number;
+  readonly size: number;
+}
+interface UrkelFile {
+  rawRead(pos: number, size: number, out: Buffer): Promise<Buffer>;
+  rawReadSync(pos: number, size: number, out: Buffer): Buffer;
+}
 interface UrkelStore {
   lockFile: LockFileLike;
+  readNode(ptr: UrkelPointer): Promise<UrkelNode>;
+  decodeNode(data: Buffer, ptr: UrkelPointer): UrkelNode;
+  retrieve(leaf: UrkelLeaf): Promise<Buffer>;
+  openFile(index: number, flags: string): Promise<UrkelFile>;
+  openFileSync(index: number, flags: string): UrkelFile;
   rootCache: Map<string, unknown>;
   resetCache(): void;
 }
@@ -179,6 +197,29 @@ function lockedError(file: string, pid: number | undefined): DcbtError {
   return new DcbtError('STATE_LOCKED', `state tree ${file} is in use${pid === undefined ? '' : ` by process ${pid}`}; stop that node or use another data directory`, { file, pid });
 }
 
+// ---- Synchronous node reads ----
+
+/**
+ * urkel reads every node with an async fs.read: a libuv thread-pool round trip per tree level.
+ * Reading with pread on the main thread instead is 4-7x faster for lookups and commits when the
+ * files are in the page cache (bench/state.ts), at the price of blocking the event loop for the
+ * read if they are not (see docs/STATE.md).
+ */
+function useSyncReads(store: UrkelStore): void {
+  store.readNode = async (ptr) => {
+    const data = Buffer.allocUnsafe(ptr.size);
+    store.openFileSync(ptr.index, 'r').rawReadSync(ptr.pos, ptr.size, data);
+    return store.decodeNode(data, ptr);
+  };
+  store.retrieve = async (leaf) => {
+    if (leaf.value) return leaf.value;
+    const ptr = leaf.vptr!;
+    const data = Buffer.allocUnsafe(ptr.size);
+    store.openFileSync(ptr.index, 'r').rawReadSync(ptr.pos, ptr.size, data);
+    return data;
+  };
+}
+
 // ---- StateTree ----
 
 function toBuffer(bytes: Uint8Array): Buffer {
@@ -206,6 +247,7 @@ function checkRoot(root: Uint8Array): Buffer {
 const HEX_KEY = /^[0-9a-f]{64}$/;
 
 interface Write {
+  readonly hex: string;
   readonly key: Buffer;
   readonly value: Buffer | undefined;
 }
@@ -223,13 +265,17 @@ function checkWrites(writes: ReadonlyMap<string, Uint8Array | undefined>): Write
     if (value !== undefined && value.length > STATE_VALUE_MAX_BYTES) {
       throw new DcbtError('STATE_VALUE_TOO_LARGE', `state values are at most ${STATE_VALUE_MAX_BYTES} bytes; store a larger record outside the tree and put its hash here`, { key: hex, bytes: value.length, maxBytes: STATE_VALUE_MAX_BYTES });
     }
-    out.push({ key: Buffer.from(hex, 'hex'), value: value === undefined ? undefined : Buffer.from(value) });
+    out.push({ hex, key: Buffer.from(hex, 'hex'), value: value === undefined ? undefined : Buffer.from(value) });
   }
   return out;
 }
 
 function isMissingNode(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ERR_MISSING_NODE';
+}
+
+export interface StateTreeOptions {
+  readonly syncReads?: boolean;
 }
 
 export class StateTree {
@@ -239,19 +285,27 @@ export class StateTree {
   readonly #reads = new Set<Promise<unknown>>();
   #closed = false;
   #failed: unknown = undefined;
+  /** The last computeRoot's transaction: a commit of the same write set on the same root reuses it. */
+  #computed: { readonly base: Buffer; readonly writes: Map<string, Buffer | undefined>; readonly txn: UrkelTxn } | undefined;
 
   private constructor(tree: UrkelTree, dir: string) {
     this.#tree = tree;
     this.#dir = dir;
   }
 
-  /** Open (creating if needed) the tree stored in `dir`, at its last committed root. */
-  static async open(dir: string): Promise<StateTree> {
+  /**
+   * Open (creating if needed) the tree stored in `dir`, at its last committed root.
+   * `syncReads` (default true): read tree nodes with pread on the main thread rather than through
+   * libuv's thread pool — much faster while the files are in the page cache, but a read from a
+   * cold disk then blocks the event loop.
+   */
+  static async open(dir: string, options: StateTreeOptions = {}): Promise<StateTree> {
     const prefix = resolve(dir);
     mkdirSync(prefix, { recursive: true, mode: 0o750 });
     const tree = new urkel.Tree({ hash: sha256ForUrkel, bits: STATE_KEY_BITS, prefix });
     const lock = new PidLock(prefix);
     tree.store.lockFile = lock;
+    if (options.syncReads ?? true) useSyncReads(tree.store);
     try {
       await tree.open();
     } catch (error) {
@@ -301,15 +355,21 @@ export class StateTree {
     const ws = checkWrites(writes);
     return this.#exclusive(async () => {
       const txn = await this.#apply(ws);
-      return fresh(txn.rootHash());
+      const root = fresh(txn.rootHash());
+      this.#computed = { base: this.#tree.rootHash(), writes: new Map(ws.map((w) => [w.hex, w.value])), txn };
+      return root;
     }, false);
   }
 
-  /** Apply and commit a write set (value undefined = delete); returns the new root once durable. */
+  /**
+   * Apply and commit a write set (value undefined = delete); returns the new root once durable.
+   * Committing the write set just passed to computeRoot (same contents, same base root) reuses
+   * that work: the proposer's computeRoot-then-commit costs one tree update, not two.
+   */
   async commit(writes: ReadonlyMap<string, Uint8Array | undefined>): Promise<Uint8Array> {
     const ws = checkWrites(writes);
     return this.#exclusive(async () => {
-      const txn = await this.#apply(ws);
+      const txn = this.#takeComputed(ws) ?? (await this.#apply(ws));
       const root = await txn.commit();
       this.#trimRootCache();
       return fresh(root);
@@ -323,6 +383,7 @@ export class StateTree {
   async resetTo(root: Uint8Array): Promise<void> {
     const r = checkRoot(root);
     await this.#exclusive(async () => {
+      this.#computed = undefined;
       if (r.equals(this.#tree.rootHash())) return;
       this.#tree.root = await this.#history(r);
       const committed = await this.#tree.transaction().commit();
@@ -363,6 +424,18 @@ export class StateTree {
     if (this.#failed !== undefined) {
       throw new DcbtError('STATE_TREE_FAILED', `a write to the state tree failed (${(this.#failed as Error)?.message}); close and reopen it to recover the last committed root`, { dir: this.#dir }, { cause: this.#failed });
     }
+  }
+
+  #takeComputed(writes: readonly Write[]): UrkelTxn | undefined {
+    const c = this.#computed;
+    this.#computed = undefined;
+    if (c === undefined || c.writes.size !== writes.length || !c.base.equals(this.#tree.rootHash())) return undefined;
+    for (const { hex, value } of writes) {
+      if (!c.writes.has(hex)) return undefined;
+      const before = c.writes.get(hex);
+      if (before === undefined ? value !== undefined : value === undefined || !before.equals(value)) return undefined;
+    }
+    return c.txn;
   }
 
   async #apply(writes: readonly Write[]): Promise<UrkelTxn> {
