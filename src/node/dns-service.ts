@@ -21,6 +21,10 @@ import {
   parseDnskey,
   startDnsServer,
   exportZoneText,
+  startZoneTransfer,
+  type NotifyTarget,
+  type TsigKeyConfig,
+  type ZoneTransfer,
   type ApexConfig,
   type DnsServer,
   type DnssecKeyPair,
@@ -97,7 +101,58 @@ export async function exportNodeZone(node: ChainNode): Promise<string> {
   return exportZoneText(zoneViewOf(node)(), apexConfig(node.genesis), keys);
 }
 
-export async function startNodeDns(node: ChainNode, options: { host: string; port: number }): Promise<DnsServer> {
+export interface NodeDnsOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Who may transfer the zone (addresses or CIDR prefixes); empty: nobody. */
+  readonly transferAllow?: readonly string[];
+  /** When set, transfers must be signed with this TSIG key too. */
+  readonly transferTsig?: TsigKeyConfig;
+  /** Secondaries to NOTIFY after each finalised block. */
+  readonly notify?: readonly NotifyTarget[];
+}
+
+export interface NodeDns {
+  readonly server: DnsServer;
+  readonly transfer: ZoneTransfer | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the node's DNS server and, when anyone may transfer the zone, the AXFR/IXFR service;
+ * every finalised block makes a new zone version and NOTIFYs the secondaries.
+ */
+export async function startNodeDns(node: ChainNode, options: NodeDnsOptions): Promise<NodeDns> {
   const keys = await loadNodeDnssecKeys(node.dataDir, node.genesis, Date.now());
-  return startDnsServer({ host: options.host, port: options.port, view: zoneViewOf(node), apex: apexConfig(node.genesis), ...(keys ? { keys } : {}) });
+  const view = zoneViewOf(node);
+  const server = await startDnsServer({ host: options.host, port: options.port, view, apex: apexConfig(node.genesis), ...(keys ? { keys } : {}) });
+  let transfer: ZoneTransfer | undefined;
+  let unsubscribe = () => {};
+  if ((options.transferAllow ?? []).length > 0) {
+    try {
+      transfer = await startZoneTransfer({
+        server,
+        view,
+        ...(keys ? { keys } : {}),
+        acl: { allow: options.transferAllow ?? [], ...(options.transferTsig ? { tsig: options.transferTsig } : {}) },
+        notify: options.notify ?? [],
+        limits: { serialPollMs: 0 },
+      });
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+    const xfr = transfer;
+    const off = node.onBlock(() => void xfr.notifyChanged().catch(() => undefined));
+    unsubscribe = () => void off();
+  }
+  return {
+    server,
+    transfer,
+    async close() {
+      unsubscribe();
+      await transfer?.close();
+      await server.close();
+    },
+  };
 }

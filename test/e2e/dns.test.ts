@@ -74,6 +74,11 @@ test('names registered with the CLI resolve over DNS, signed, and validate in Un
     assert.match(zone, /\sNSEC\s/);
     const verified = await run(requireTool('ldns-verify-zone'), [zoneFile]);
     assert.equal(verified.code, 0, `ldns-verify-zone refused the export:\n${verified.stdout}${verified.stderr}`);
+
+    // A secondary on this machine may take the zone by AXFR (the devnet allows loopback).
+    const axfr = await run(requireTool('dig'), ['@127.0.0.1', '-p', String(dns.port), 'dcbt.test', 'AXFR', '+tries=1', '+time=5']);
+    assert.match(axfr.stdout, /^alice\.dcbt\.test\.\s+\d+\s+IN\s+A\s+192\.0\.2\.2$/m, axfr.stdout);
+    assert.equal((axfr.stdout.match(/\sIN\s+SOA\s/g) ?? []).length, 2, 'AXFR starts and ends with the SOA');
   } finally {
     await unbound?.stop();
     await stop(node.child);

@@ -12,6 +12,9 @@ import { Output } from '../output.ts';
 export const DEFAULT_PORTS = { rpc: 8645, dns: 8653, hub: 8646 } as const;
 
 interface StartFlags {
+  xfrAllow: string[];
+  notify?: string[];
+  tsig?: string;
   dataDir: string;
   host: string;
   rpcPort: string;
@@ -26,6 +29,22 @@ function port(value: string, flag: string): number {
   return n;
 }
 
+function transferOptions(flags: StartFlags) {
+  const transferAllow = flags.xfrAllow.includes('none') ? [] : flags.xfrAllow;
+  const notify = (flags.notify ?? []).map((target) => {
+    const m = /^(.+):(\d+)$/.exec(target);
+    if (!m) throw new DcbtError('BAD_ARGUMENT', `--notify ${target}: expected host:port, e.g. 127.0.0.1:5300`, {});
+    return { host: m[1]!.replace(/^\[|\]$/g, ''), port: port(m[2]!, '--notify') };
+  });
+  let transferTsig;
+  if (flags.tsig) {
+    const m = /^([^:]+):([A-Za-z0-9+/=]+)$/.exec(flags.tsig);
+    if (!m) throw new DcbtError('BAD_ARGUMENT', '--tsig expects name:base64secret, e.g. xfr-key:c2VjcmV0IHNlY3JldA==', {});
+    transferTsig = { name: m[1]!, algorithm: 'hmac-sha256' as const, secretBase64: m[2]! };
+  }
+  return { transferAllow, notify, ...(transferTsig ? { transferTsig } : {}) };
+}
+
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
@@ -35,6 +54,9 @@ export function registerStartCommand(program: Command): void {
     .option('--rpc-port <n>', 'RPC port (0 = any free port)', String(DEFAULT_PORTS.rpc))
     .option('--dns-port <n>', 'DNS port, UDP and TCP (0 = any free port)', String(DEFAULT_PORTS.dns))
     .option('--hub-port <n>', 'hub port (0 = any free port)', String(DEFAULT_PORTS.hub))
+    .option('--xfr-allow <cidr...>', 'who may transfer the zone by AXFR/IXFR (addresses or prefixes; "none" for nobody)', ['127.0.0.1', '::1'])
+    .option('--notify <host:port...>', 'secondaries to NOTIFY after each block, e.g. 127.0.0.1:5300')
+    .option('--tsig <name:base64secret>', 'require transfers signed with this hmac-sha256 TSIG key')
     .action(async (flags: StartFlags, cmd: Command) => {
       const json = Boolean(cmd.optsWithGlobals().json);
       const out = new Output({ json });
@@ -50,7 +72,8 @@ export function registerStartCommand(program: Command): void {
       await rpc.listen({ host: flags.host, port: rpcPort });
       const address = rpc.server.address();
       const rpcUrl = `http://${flags.host}:${typeof address === 'object' && address ? address.port : rpcPort}`;
-      const dns = await startNodeDns(node, { host: flags.host, port: dnsPort });
+      const dnsNode = await startNodeDns(node, { host: flags.host, port: dnsPort, ...transferOptions(flags) });
+      const dns = dnsNode.server;
       const ksk = genesisKsk(devnet.genesis);
       const trustAnchor = ksk ? unboundTrustAnchor(devnet.genesis.apex, ksk) : undefined;
       // Hub logs stay off stdout, which carries only the result (one JSON line with --json).
@@ -65,7 +88,7 @@ export function registerStartCommand(program: Command): void {
         out.progress(`\n${signal}: stopping…`);
         await hub.close();
         await rpc.close();
-        await dns.close();
+        await dnsNode.close();
         await node.close();
         out.progress('stopped cleanly');
         process.exit(0);
