@@ -40,7 +40,10 @@ const missing = [...new Set(Object.entries(DEBIAN_TOOLS).filter(([program]) => !
 if (missing.length > 0) {
   const line = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   if (process.getuid?.() === 0) {
-    run('installing Debian packages the tests need', 'sh', ['-c', `DEBIAN_FRONTEND=noninteractive ${line}`]);
+    // policy-rc.d = 101 keeps Debian from starting unbound, knot or nsd as services on port 53:
+    // the tests run their own instances on free loopback ports.
+    const guard = `if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && trap 'rm -f /usr/sbin/policy-rc.d' EXIT; fi`;
+    run('installing Debian packages the tests need', 'sh', ['-c', `${guard}; DEBIAN_FRONTEND=noninteractive ${line}`]);
   } else {
     process.stderr.write(`The tests need Debian packages that are not installed. As root, run:\n  ${line}\n`);
     process.exit(1);
