@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { DcbtError } from '../../errors.ts';
 import { startHub } from '../../hub/server.ts';
 import { Output } from '../output.ts';
+import { port } from './start.ts';
 
 export function registerHubCommand(program: Command): void {
   program
@@ -14,9 +14,7 @@ export function registerHubCommand(program: Command): void {
     .option('--content-dir <dir>', 'content folder (default: the repository\'s content/)')
     .action(async (flags: { dataDir: string; host: string; port: string; nodeRpc: string; contentDir?: string }, cmd: Command) => {
       const out = new Output({ json: Boolean(cmd.optsWithGlobals().json) });
-      const port = Number(flags.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DcbtError('BAD_ARGUMENT', `--port must be 0–65535, not "${flags.port}"`, {});
-      const hub = await startHub({ dataDir: flags.dataDir, host: flags.host, port, rpcUrl: flags.nodeRpc, logger: false, ...(flags.contentDir ? { contentDir: flags.contentDir } : {}) });
+      const hub = await startHub({ dataDir: flags.dataDir, host: flags.host, port: port(flags.port, '--port'), rpcUrl: flags.nodeRpc, logger: false, ...(flags.contentDir ? { contentDir: flags.contentDir } : {}) });
       const stop = async () => {
         await hub.close();
         process.exit(0);

@@ -135,13 +135,18 @@ async function send(opts: GlobalOptions, out: Output, key: KeyPair, status: Stat
   return { txId, height };
 }
 
-async function register(rawName: string, flags: RecordFlags, cmd: Command): Promise<void> {
+/** What every signing command starts from: options, the node's status, the normalised name, the key. */
+async function signingContext(rawName: string, cmd: Command) {
   const opts = globalOptions(cmd);
-  const out = new Output(opts);
   const rpc = rpcClient(opts);
   const status = await rpc.status();
   const name = normaliseName(rawName, status.apex);
   const key = await loadWallet(opts.wallet);
+  return { opts, out: new Output(opts), rpc, status, name, key };
+}
+
+async function register(rawName: string, flags: RecordFlags, cmd: Command): Promise<void> {
+  const { opts, out, rpc, status, name, key } = await signingContext(rawName, cmd);
   const owner = toHex(key.publicKey);
   const pending = await loadPending(opts.wallet);
   let entry = pending[name];
@@ -200,12 +205,7 @@ async function register(rawName: string, flags: RecordFlags, cmd: Command): Prom
 }
 
 async function ownerAction(rawName: string, cmd: Command, label: string, payloadFor: (name: string, apex: string) => TxPayload): Promise<void> {
-  const opts = globalOptions(cmd);
-  const out = new Output(opts);
-  const rpc = rpcClient(opts);
-  const status = await rpc.status();
-  const name = normaliseName(rawName, status.apex);
-  const key = await loadWallet(opts.wallet);
+  const { opts, out, rpc, status, name, key } = await signingContext(rawName, cmd);
   const payload = payloadFor(name, status.apex);
   out.progress(`${label} ${name}.${status.apex}`);
   await send(opts, out, key, status, payload, label);

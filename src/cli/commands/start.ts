@@ -23,7 +23,7 @@ interface StartFlags {
   json?: boolean;
 }
 
-function port(value: string, flag: string): number {
+export function port(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new DcbtError('BAD_ARGUMENT', `${flag} must be a port number 0–65535 (0 picks a free one), not "${value}"`, { flag });
   return n;
