@@ -2,8 +2,8 @@
  * DNS bench: DCBT's authoritative server against NSD and a bare Node.js UDP responder, one zone,
  * one query mix, one load generator, one server at a time.
  *
- *   npx node bench/dns.ts [--names 10000] [--seconds 10] [--queries 10000] [--latency-qps 20000]
- *                         [--latency-seconds 5] [--workers 1] [--without dnsperf,nsd] [--json]
+ *   npx node bench/dns.ts [--names 10000] [--seconds 5] [--queries 10000] [--latency-qps 20000]
+ *                         [--latency-seconds 5] [--rounds 3] [--without dnsperf,nsd] [--json]
  *
  * Zone: N names `n<i>.dcbt.test.`; four in five hold A + AAAA, one in five is a delegation (NS to
  * an in-bailiwick host with glue and to ns.example.net.; every other one with a DS), signed with
@@ -13,11 +13,15 @@
  * precomputed response with the id patched in) is the floor of a Node.js UDP server.
  *
  * Queries (a fixed file of --queries lines, same for all): 60 % A for existing names, 20 % A
- * below a delegation (referrals), 20 % A for names that do not exist, all with the DO bit. Each
- * server is warmed up with one pass over the file (DCBT then holds the signatures of every answer
- * in its cache, as NSD holds a pre-signed zone), then measured with `dnsperf -T 1 -D` for
- * --seconds (maximum throughput, 100 queries outstanding), then at a fixed offered load of
- * --latency-qps for --latency-seconds with per-query latencies (`dnsperf -Q … -v`) for p50/p99.
+ * below a delegation (referrals), 20 % A for names that do not exist, all with the DO bit. DCBT
+ * runs twice: as configured by default (UDP answer cache on) and with the answer cache off
+ * (`dcbt-nocache`: every query through the handler chain). All servers run at once, each in its
+ * own process (idle while another is measured); each is warmed up with one pass over the file
+ * (DCBT then holds the signatures of every answer, as NSD holds a pre-signed zone). Then
+ * --rounds rounds, the servers interleaved (order rotated each round): `dnsperf -T 1 -c 1 -D`
+ * for --seconds at maximum throughput (100 queries outstanding), then at a fixed offered load of
+ * --latency-qps for --latency-seconds with per-query latencies (`dnsperf -Q … -v`). Reported:
+ * the median throughput of the rounds, p50/p99 over all rounds' queries.
  *
  * Without dnsperf or NSD installed (or with --without), NSD is left out and a small Node.js load
  * generator replaces dnsperf; the output says so. Progress to stderr, table (or JSON) to stdout.
@@ -51,6 +55,7 @@ interface Options {
   queries: number;
   latencyQps: number;
   latencySeconds: number;
+  rounds: number;
   workers: number;
   without: Set<string>;
   json: boolean;
@@ -58,8 +63,9 @@ interface Options {
 
 export interface ServerResult {
   server: ServerKind;
-  /** Maximum throughput: answered queries per second. */
+  /** Maximum throughput: answered queries per second, the median of the rounds. */
   qps: number;
+  qpsRounds: number[];
   /** Share of queries without an answer in the throughput run. */
   lostPercent: number;
   avgLatencyMs: number;
@@ -67,6 +73,7 @@ export interface ServerResult {
   latencyQps: number;
   p50Ms: number;
   p99Ms: number;
+  p99MsRounds: number[];
   rcodes: Record<string, number>;
   responseBytesMean: number;
 }
@@ -77,6 +84,7 @@ export interface BenchReport {
   names: number;
   queries: number;
   seconds: number;
+  rounds: number;
   loadGenerator: 'dnsperf' | 'node';
   notes: string[];
   results: ServerResult[];
@@ -93,15 +101,16 @@ const SECURE_EVERY = 2;
 const WARMUP_TIMEOUT_S = 120;
 const READY_TIMEOUT_MS = 600_000;
 
-const usage = 'usage: bench/dns.ts [--names N] [--seconds S] [--queries N] [--latency-qps Q] [--latency-seconds S] [--workers N] [--without dnsperf,nsd] [--json]';
+const usage = 'usage: bench/dns.ts [--names N] [--seconds S] [--queries N] [--latency-qps Q] [--latency-seconds S] [--rounds N] [--without dnsperf,nsd] [--json]';
 
 function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare' | 'load'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean } {
   const opts: Options & { serve?: 'dcbt' | 'bare' | 'load'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean } = {
     names: 10_000,
-    seconds: 10,
+    seconds: 5,
     queries: 10_000,
     latencyQps: 20_000,
     latencySeconds: 5,
+    rounds: 3,
     workers: 1,
     without: new Set(),
     json: false,
@@ -124,6 +133,7 @@ function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare'
     else if (arg === '--queries') opts.queries = Math.floor(num());
     else if (arg === '--latency-qps') opts.latencyQps = Math.floor(num());
     else if (arg === '--latency-seconds') opts.latencySeconds = num();
+    else if (arg === '--rounds') opts.rounds = Math.floor(num());
     else if (arg === '--workers') opts.workers = Math.floor(num());
     else if (arg === '--without') for (const t of value().split(',')) opts.without.add(t.trim());
     else if (arg === '--json') opts.json = true;
@@ -515,24 +525,64 @@ zone:
 `;
 }
 
-async function measure(server: ServerKind, port: number, loader: Loader, opts: Options): Promise<ServerResult> {
-  progress(`${server}: warm-up pass over the query file`);
-  await loader.warmup(port);
-  progress(`${server}: throughput for ${opts.seconds} s`);
-  const t = await loader.throughput(port, opts.seconds);
-  progress(`${server}: ${Math.round(t.qps)} q/s; latency at ${opts.latencyQps} q/s for ${opts.latencySeconds} s`);
-  const l = await loader.latency(port, opts.latencyQps, opts.latencySeconds);
+interface Running {
+  readonly server: ServerKind;
+  readonly port: number;
+  readonly throughput: LoadResult[];
+  readonly latency: LoadResult[];
+}
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Throughput (median of the rounds) and latency (all rounds' queries pooled) of one server. */
+function summarise(r: Running): ServerResult {
+  const t = r.throughput;
+  const sent = t.reduce((a, x) => a + x.sent, 0);
+  const completed = t.reduce((a, x) => a + x.completed, 0);
+  const latencies = r.latency.flatMap((l) => l.latenciesMs);
+  const rcodes: Record<string, number> = {};
+  for (const x of t) for (const [k, v] of Object.entries(x.rcodes)) rcodes[k] = (rcodes[k] ?? 0) + v;
+  const round3 = (x: number): number => Math.round(x * 1000) / 1000;
   return {
-    server,
-    qps: Math.round(t.qps),
-    lostPercent: t.sent > 0 ? Math.round(((t.sent - t.completed) / t.sent) * 10000) / 100 : Number.NaN,
-    avgLatencyMs: Math.round(t.avgLatencyMs * 1000) / 1000,
-    latencyQps: Math.round(l.qps),
-    p50Ms: Math.round(percentile(l.latenciesMs, 50) * 1000) / 1000,
-    p99Ms: Math.round(percentile(l.latenciesMs, 99) * 1000) / 1000,
-    rcodes: t.rcodes,
-    responseBytesMean: Math.round(t.responseBytesMean),
+    server: r.server,
+    qps: Math.round(median(t.map((x) => x.qps))),
+    qpsRounds: t.map((x) => Math.round(x.qps)),
+    lostPercent: sent > 0 ? Math.round(((sent - completed) / sent) * 10000) / 100 : Number.NaN,
+    avgLatencyMs: round3(median(t.map((x) => x.avgLatencyMs))),
+    latencyQps: Math.round(median(r.latency.map((l) => l.qps))),
+    p50Ms: round3(percentile(latencies, 50)),
+    p99Ms: round3(percentile(latencies, 99)),
+    p99MsRounds: r.latency.map((l) => round3(percentile(l.latenciesMs, 99))),
+    rcodes,
+    responseBytesMean: Math.round(median(t.map((x) => x.responseBytesMean))),
   };
+}
+
+/**
+ * All servers run at once (an idle one costs nothing); each is warmed up, then the rounds
+ * interleave them (order rotated each round) so that a burst of load from elsewhere on the
+ * machine does not land on one server only.
+ */
+async function measureAll(servers: readonly { server: ServerKind; port: number }[], loader: Loader, opts: Options): Promise<ServerResult[]> {
+  const running: Running[] = servers.map((s) => ({ ...s, throughput: [], latency: [] }));
+  for (const r of running) {
+    progress(`${r.server}: warm-up pass over the query file`);
+    await loader.warmup(r.port);
+  }
+  for (let round = 0; round < opts.rounds; round++) {
+    const order = running.map((_, i) => running[(i + round) % running.length]!);
+    for (const r of order) {
+      const t = await loader.throughput(r.port, opts.seconds);
+      r.throughput.push(t);
+      progress(`round ${round + 1}/${opts.rounds} ${r.server}: ${Math.round(t.qps)} q/s`);
+    }
+    for (const r of order) {
+      const l = await loader.latency(r.port, opts.latencyQps, opts.latencySeconds);
+      r.latency.push(l);
+      progress(`round ${round + 1}/${opts.rounds} ${r.server}: p99 ${Math.round(percentile(l.latenciesMs, 99) * 1000) / 1000} ms at ${Math.round(l.qps)} q/s`);
+    }
+  }
+  return running.map(summarise);
 }
 
 async function main(): Promise<void> {
@@ -558,32 +608,30 @@ async function main(): Promise<void> {
     const queryFile = join(dir, 'queries.txt');
     writeFileSync(queryFile, queryLines(opts.names, opts.queries).join('\n') + '\n');
     const loader = haveDnsperf ? dnsperfLoader(queryFile) : nodeLoader(queryFile);
-    const results: ServerResult[] = [];
+    const servers: { server: ServerKind; port: number }[] = [];
 
-    // DCBT as configured by default, then with the answer cache off (the handler chain's speed).
+    // DCBT as configured by default, and with the answer cache off (the handler chain's speed).
     for (const kind of ['dcbt', 'dcbt-nocache'] as const) {
-      progress(`${kind}: ${opts.names} names`);
+      progress(`${kind}: starting with ${opts.names} names`);
       const dcbt = await startChild(['--serve', 'dcbt', '--names', String(opts.names), '--now-ms', String(opts.nowMs), ...(kind === 'dcbt' ? [] : ['--no-answer-cache'])]);
       children.push(dcbt.child);
-      results.push(await measure(kind, dcbt.info.port, loader, opts));
-      await stopChild(dcbt.child);
+      servers.push({ server: kind, port: dcbt.info.port });
     }
 
     // NSD on the exported zone
     if (haveNsd) {
-      progress(`NSD: exporting the signed zone (${opts.names} names)`);
+      progress(`nsd: exporting the signed zone (${opts.names} names)`);
       const started = performance.now();
       const zoneFile = join(dir, 'dcbt.test.zone');
       writeFileSync(zoneFile, await exportZoneText(benchView(opts.names, opts.nowMs), benchApex, benchKeys()));
-      progress(`NSD: zone exported in ${Math.round((performance.now() - started) / 1000)} s`);
+      progress(`nsd: zone exported in ${Math.round((performance.now() - started) / 1000)} s`);
       const port = await freePort();
       const conf = join(dir, 'nsd.conf');
       writeFileSync(conf, nsdConfig(dir, port, zoneFile));
       const nsd = spawn('nsd', ['-d', '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
       children.push(nsd);
       await waitForAnswer(port, READY_TIMEOUT_MS);
-      results.push(await measure('nsd', port, loader, opts));
-      await stopChild(nsd);
+      servers.push({ server: 'nsd', port });
     }
 
     // The bare responder, answering every query with DCBT's answer to an existing name.
@@ -591,8 +639,9 @@ async function main(): Promise<void> {
     const response = await handleQuery(buildQuery(`${label(0)}.${APEX}`, RRType.A, { dnssecOk: true, edns: 4096 }), { transport: 'udp', env });
     const bare = await startChild(['--serve', 'bare', '--response-hex', Buffer.from(response!).toString('hex')]);
     children.push(bare.child);
-    results.push(await measure('bare', bare.info.port, loader, opts));
-    await stopChild(bare.child);
+    servers.push({ server: 'bare', port: bare.info.port });
+
+    const results = await measureAll(servers, loader, opts);
 
     const by = (k: ServerKind): ServerResult | undefined => results.find((r) => r.server === k);
     const d = by('dcbt')!;
@@ -612,6 +661,7 @@ async function main(): Promise<void> {
       names: opts.names,
       queries: opts.queries,
       seconds: opts.seconds,
+      rounds: opts.rounds,
       loadGenerator: loader.kind,
       notes,
       results,
@@ -629,15 +679,18 @@ async function main(): Promise<void> {
 function printReport(r: BenchReport, opts: Options): void {
   const out: string[] = [];
   out.push(`DNS bench ${r.date}: ${r.names} names, ${r.queries}-query file (60 % existing, 20 % referral, 20 % NXDOMAIN, DO=1), ${r.machine.cpus} CPUs (${r.machine.model}), Node ${r.machine.node}, load average at the end ${r.machine.loadAverage.join(' ')}`);
-  out.push(`load: ${r.loadGenerator === 'dnsperf' ? 'dnsperf -T 1 -c 1 -D' : 'Node.js generator (no dnsperf)'}, ${opts.seconds} s per server; latency at ${opts.latencyQps} q/s offered for ${opts.latencySeconds} s`);
+  out.push(
+    `load: ${r.loadGenerator === 'dnsperf' ? 'dnsperf -T 1 -c 1 -D' : 'Node.js generator (no dnsperf)'}, ${r.rounds} rounds of ${opts.seconds} s per server (median shown); latency at ${opts.latencyQps} q/s offered, ${opts.latencySeconds} s per round (pooled)`,
+  );
   for (const note of r.notes) out.push(`note: ${note}`);
   out.push('');
-  out.push('server        q/s      lost %  avg ms   | p50 ms   p99 ms   (achieved q/s) | resp B  RCODEs');
+  out.push('server        q/s      (rounds)                 lost %  avg ms  | p50 ms  p99 ms  (rounds)               achieved q/s | resp B');
   for (const s of r.results) {
     out.push(
-      `${s.server.padEnd(13)} ${String(s.qps).padEnd(8)} ${String(s.lostPercent).padEnd(7)} ${String(s.avgLatencyMs).padEnd(8)} | ${String(s.p50Ms).padEnd(8)} ${String(s.p99Ms).padEnd(8)} (${s.latencyQps}) | ${String(s.responseBytesMean).padEnd(7)} ${JSON.stringify(s.rcodes)}`,
+      `${s.server.padEnd(13)} ${String(s.qps).padEnd(8)} ${s.qpsRounds.join(' ').padEnd(24)} ${String(s.lostPercent).padEnd(7)} ${String(s.avgLatencyMs).padEnd(7)} | ${String(s.p50Ms).padEnd(7)} ${String(s.p99Ms).padEnd(7)} ${s.p99MsRounds.join(' ').padEnd(22)} ${String(s.latencyQps).padEnd(12)} | ${s.responseBytesMean}`,
     );
   }
+  out.push(`RCODEs: ${r.results.map((s) => `${s.server} ${JSON.stringify(s.rcodes)}`).join('; ')}`);
   out.push('');
   if (r.ratios.dcbtOverNsd !== undefined) out.push(`DCBT / NSD:  ${r.ratios.dcbtOverNsd}`);
   out.push(`DCBT / bare: ${r.ratios.dcbtOverBare}`);
