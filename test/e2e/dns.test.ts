@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startUnbound } from '../../src/dns/unbound.ts';
 import { parseDigOutput, requireTool, run } from '../../src/dns/testkit.ts';
+import { buildQuery, readReply, summary } from '../../src/dns/querykit.ts';
 import { runDcbt, startDcbt, stop } from '../support/processes.ts';
 
 interface Ready {
   rpc: string;
   apex: string;
-  dns: { host: string; port: number };
+  dns: { host: string; port: number; doh: string };
   trustAnchor: string;
   dig: string;
 }
@@ -44,6 +45,15 @@ test('names registered with the CLI resolve over DNS, signed, and validate in Un
     assert.ok(direct.flags.includes('aa'));
     assert.ok(direct.answer.some((l) => /\sA\s+192\.0\.2\.1$/.test(l)), direct.raw);
     assert.ok(direct.answer.some((l) => /\sRRSIG\s+A 13 /.test(l)), direct.raw);
+
+    // DNS over HTTPS (RFC 8484, GET) on the node's HTTP port gives the same answer.
+    const query = buildQuery('alice.dcbt.test.', 1, { edns: 1232, dnssecOk: true });
+    const doh = await fetch(`${dns.doh}?dns=${Buffer.from(query).toString('base64url')}`, { headers: { accept: 'application/dns-message' } });
+    assert.equal(doh.status, 200);
+    assert.equal(doh.headers.get('content-type'), 'application/dns-message');
+    const reply = readReply(new Uint8Array(await doh.arrayBuffer()));
+    assert.deepEqual(summary(reply.answers), ['alice.dcbt.test. A', 'alice.dcbt.test. RRSIG']);
+    assert.deepEqual([...reply.answers[0]!.rdata], [192, 0, 2, 1]);
 
     // The same anchor `dcbt dns ds` prints.
     const ds = await runDcbt(['dns', 'ds', '--json', '--rpc', rpc], { cwd });

@@ -4,7 +4,7 @@ import { ChainNode } from '../../node/node.ts';
 import { ensureDevnet } from '../../node/devnet.ts';
 import { buildRpc } from '../../rpc/server.ts';
 import { exportNodeZone, genesisKsk, startNodeDns } from '../../node/dns-service.ts';
-import { unboundTrustAnchor } from '../../dns/index.ts';
+import { registerDoh, unboundTrustAnchor } from '../../dns/index.ts';
 import { startHub } from '../../hub/server.ts';
 import { DcbtError } from '../../errors.ts';
 import { Output } from '../output.ts';
@@ -68,12 +68,14 @@ export function registerStartCommand(program: Command): void {
       const devnet = await ensureDevnet(flags.dataDir);
       if (devnet.created) out.progress(`created a new devnet in ${flags.dataDir} (genesis.json, validator.key)`);
       const node = await ChainNode.open({ dataDir: flags.dataDir, genesis: devnet.genesis, validatorKey: devnet.validatorKey });
+      const dnsNode = await startNodeDns(node, { host: flags.host, port: dnsPort, ...transferOptions(flags) });
+      const dns = dnsNode.server;
       const rpc = await buildRpc(node, undefined, { zoneText: () => exportNodeZone(node) });
+      // DNS over HTTPS (RFC 8484) on the node's HTTP port, answered by the same handler chain.
+      await registerDoh(rpc, dns.env);
       await rpc.listen({ host: flags.host, port: rpcPort });
       const address = rpc.server.address();
       const rpcUrl = `http://${flags.host}:${typeof address === 'object' && address ? address.port : rpcPort}`;
-      const dnsNode = await startNodeDns(node, { host: flags.host, port: dnsPort, ...transferOptions(flags) });
-      const dns = dnsNode.server;
       const ksk = genesisKsk(devnet.genesis);
       const trustAnchor = ksk ? unboundTrustAnchor(devnet.genesis.apex, ksk) : undefined;
       // Hub logs stay off stdout, which carries only the result (one JSON line with --json).
@@ -98,13 +100,13 @@ export function registerStartCommand(program: Command): void {
 
       const apexName = devnet.genesis.apex.replace(/\.$/, '');
       const dig = `dig @${dns.host} -p ${dns.udpPort} alice.${apexName} A +dnssec`;
-      const ready = { event: 'ready', chainId: devnet.genesis.chainId, apex: devnet.genesis.apex, dataDir: flags.dataDir, height: node.tip.height, rpc: rpcUrl, dns: { host: dns.host, port: dns.udpPort }, hub: hub.url, trustAnchor, dig };
+      const ready = { event: 'ready', chainId: devnet.genesis.chainId, apex: devnet.genesis.apex, dataDir: flags.dataDir, height: node.tip.height, rpc: rpcUrl, dns: { host: dns.host, port: dns.udpPort, doh: `${rpcUrl}/dns-query` }, hub: hub.url, trustAnchor, dig };
       out.result(ready, () =>
         [
           `DCBT devnet "${devnet.genesis.chainId}" is running — apex ${devnet.genesis.apex}, height ${node.tip.height}, data in ${flags.dataDir}`,
           `  RPC  ${rpcUrl}   (try: curl ${rpcUrl}/v1/status)`,
           `  hub  ${hub.url}/en/   (glossary, explainers, resources; also /fr/ /es/ /ar/)`,
-          `  DNS  ${dns.host} port ${dns.udpPort}, UDP and TCP, DNSSEC-signed`,
+          `  DNS  ${dns.host} port ${dns.udpPort}, UDP and TCP, DNSSEC-signed; DNS over HTTPS at ${rpcUrl}/dns-query`,
           ...(trustAnchor ? [`       trust anchor for Unbound: ${trustAnchor}`] : []),
           '',
           'In another terminal:',
