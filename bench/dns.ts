@@ -240,7 +240,12 @@ async function serveDcbt(names: number, nowMs: number, port: number, answerCache
   const view = benchView(names, nowMs);
   const limits = { rrlResponsesPerSecond: 0, ...(answerCache ? {} : { answerCacheEntriesMax: 0 }) };
   const server = await startDnsServer({ host: '127.0.0.1', port, view: () => view, apex: benchApex, keys: benchKeys(), limits });
-  process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
+  process.on('SIGTERM', () => {
+    const { answerCacheHits, answerCacheMisses, queries, udpDropped } = server.stats;
+    const signer = server.env.signer?.stats;
+    process.stderr.write(`[dns bench] dcbt${answerCache ? '' : '-nocache'} stats: ${JSON.stringify({ answerCacheHits, answerCacheMisses, chainQueries: queries, udpDropped, signer })}\n`);
+    void server.close().then(() => process.exit(0));
+  });
   say({ port: server.udpPort, pid: process.pid });
 }
 

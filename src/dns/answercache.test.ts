@@ -26,7 +26,7 @@ async function ask(cache: AnswerCache, view: ZoneView, packet: Uint8Array): Prom
   const key = cache.key(buf)!;
   const cached = cache.hit(key, buf, view);
   if (cached) return { reply: new Uint8Array(cached), hit: true };
-  const miss = cache.miss(key, env, view);
+  const miss = cache.miss(key, buf, env, view);
   const reply = await handleQuery(packet, { transport: 'udp', env: miss.env });
   if (reply) miss.store(reply);
   return { reply, hit: false };
@@ -57,6 +57,9 @@ describe('answer cache', () => {
     assert.equal(readReply(second.reply).id, 11);
     assert.deepEqual(second.reply!.subarray(2), first.reply!.subarray(2));
     assert.deepEqual(cache.stats, { answerCacheHits: 1, answerCacheMisses: 1 });
+    // The key is a hash: a different query under the same key (a collision) is not served.
+    const other = Buffer.from(buildQuery('bob.dcbt.test.', RRType.A, { id: 10, dnssecOk: true }));
+    assert.equal(cache.hit(cache.key(Buffer.from(buildQuery('alice.dcbt.test.', RRType.A, { dnssecOk: true })))!, other, view), undefined);
   });
 
   test('a new serial, a consulted name expiring, or old age: rebuilt', async () => {

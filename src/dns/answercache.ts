@@ -1,7 +1,8 @@
 /**
  * The UDP fast path: finished replies kept by the exact bytes of the query after its id (flags,
- * counts, question, OPT with its size and DO bit), so a repeated query is answered with a copy of
- * the reply and its id patched in, without running the handler chain or touching the signer.
+ * counts, question, OPT with its size and DO bit; hashed, then compared in full), so a repeated
+ * query is answered with a copy of the reply and its id patched in, without running the handler
+ * chain or touching the signer.
  *
  * An entry is served only while all of these hold:
  *  - the view's serial is the one it was built at (a new finalised height clears everything that
@@ -22,6 +23,8 @@ export interface AnswerCacheStats {
 }
 
 interface Entry {
+  /** The query from byte 2 on: what the key hashes, compared in full on a hit. */
+  readonly query: Buffer;
   readonly wire: Buffer;
   readonly serial: number;
   /** View time (ms) from which the reply may be wrong: the earliest expiry among consulted names. */
@@ -34,7 +37,7 @@ export const answerCacheQueryBytesMax = 512;
 const SERVFAIL = 2;
 
 export class AnswerCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<number, Entry>();
   private readonly opts: { readonly entriesMax: number; readonly maxAgeMs: number; readonly nowMs: () => number };
   readonly stats: AnswerCacheStats;
 
@@ -47,16 +50,23 @@ export class AnswerCache {
     return this.entries.size;
   }
 
-  /** The cache key of a query, or undefined when it is not one this cache serves (no header, QR=1, opcode ≠ QUERY, long). */
-  key(packet: Buffer): string | undefined {
-    if (packet.length < headerBytes || packet.length > answerCacheQueryBytesMax || (packet[2]! & 0xf8) !== 0) return undefined;
-    return packet.toString('latin1', 2);
+  /**
+   * The cache key of a query: a 32-bit FNV-1a hash of its bytes after the id (the bytes
+   * themselves are compared on a hit). Undefined when the query is not one this cache serves (no
+   * header, QR=1, opcode ≠ QUERY, long).
+   */
+  key(packet: Buffer): number | undefined {
+    const n = packet.length;
+    if (n < headerBytes || n > answerCacheQueryBytesMax || (packet[2]! & 0xf8) !== 0) return undefined;
+    let h = 0x811c9dc5;
+    for (let i = 2; i < n; i++) h = Math.imul(h ^ packet[i]!, 0x01000193);
+    return h >>> 0;
   }
 
   /** A copy of the cached reply with the query's id, or undefined. */
-  hit(key: string, packet: Buffer, view: ZoneView): Buffer | undefined {
+  hit(key: number, packet: Buffer, view: ZoneView): Buffer | undefined {
     const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
+    if (entry === undefined || !sameQuery(entry.query, packet)) return undefined;
     if (entry.serial !== view.serial || view.timeMs >= entry.validUntilViewMs || this.opts.nowMs() - entry.storedMs >= this.opts.maxAgeMs) {
       this.entries.delete(key);
       return undefined;
@@ -73,8 +83,9 @@ export class AnswerCache {
    * For a miss: an env whose view records the expiry of every name looked up, and `store` to call
    * with the reply the chain produced under it.
    */
-  miss(key: string, env: DnsEnv, view: ZoneView): { readonly env: DnsEnv; store(wire: Uint8Array): void } {
+  miss(key: number, packet: Buffer, env: DnsEnv, view: ZoneView): { readonly env: DnsEnv; store(wire: Uint8Array): void } {
     this.stats.answerCacheMisses++;
+    const query = Buffer.from(packet.subarray(2));
     let validUntilViewMs = Number.POSITIVE_INFINITY;
     const tracked: ZoneView = Object.assign(Object.create(view) as ZoneView, {
       lookup: async (label: string) => {
@@ -92,7 +103,8 @@ export class AnswerCache {
           if (oldest === undefined) break;
           this.entries.delete(oldest);
         }
-        this.entries.set(key, { wire: Buffer.from(wire), serial: view.serial, validUntilViewMs, storedMs: this.opts.nowMs() });
+        this.entries.delete(key);
+        this.entries.set(key, { query: query, wire: Buffer.from(wire), serial: view.serial, validUntilViewMs, storedMs: this.opts.nowMs() });
       },
     };
   }
@@ -100,6 +112,13 @@ export class AnswerCache {
   clear(): void {
     this.entries.clear();
   }
+}
+
+function sameQuery(stored: Buffer, packet: Buffer): boolean {
+  const n = stored.length;
+  if (packet.length !== n + 2) return false;
+  for (let i = 0; i < n; i++) if (stored[i] !== packet[i + 2]) return false;
+  return true;
 }
 
 /** The cache the limits ask for, or undefined when `answerCacheEntriesMax` is 0. */

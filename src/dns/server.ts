@@ -226,7 +226,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
           return;
         }
       }
-      const miss = cacheKey !== undefined && view ? answerCache!.miss(cacheKey, env, view) : undefined;
+      const miss = cacheKey !== undefined && view ? answerCache!.miss(cacheKey, msg, env, view) : undefined;
       udpInFlight++;
       const send = (wire: Uint8Array): Promise<void> =>
         new Promise((resolve, reject) => {
