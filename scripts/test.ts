@@ -7,21 +7,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
+import { DNS_TEST_TOOLS } from '../src/dns/testkit.ts';
 
-/** Program the tests run → the Debian package that provides it. */
-const DEBIAN_TOOLS: Record<string, string> = {
-  dig: 'bind9-dnsutils',
-  delv: 'bind9-dnsutils',
-  kdig: 'knot-dnsutils',
-  unbound: 'unbound',
-  'ldns-verify-zone': 'ldnsutils',
-  'ldns-key2ds': 'ldnsutils',
-  'ldns-read-zone': 'ldnsutils',
-  knotd: 'knot',
-  nsd: 'nsd',
-  curl: 'curl',
-  openssl: 'openssl',
-};
+/**
+ * Program the tests run → the Debian package that provides it. One list: the DNS tests name
+ * theirs in src/dns/testkit.ts (which also prints the apt-get line when one is missing).
+ */
+const DEBIAN_TOOLS: Record<string, string> = { ...DNS_TEST_TOOLS };
 
 function has(program: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${program} || test -x /usr/sbin/${program}`], { stdio: 'ignore' }).status === 0;
