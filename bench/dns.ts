@@ -101,11 +101,12 @@ const DELEGATION_EVERY = 5;
 const SECURE_EVERY = 2;
 const WARMUP_TIMEOUT_S = 120;
 const READY_TIMEOUT_MS = 600_000;
+const ZONE_EXPORT_TIMEOUT_MS = 3 * 3600_000;
 
 const usage = 'usage: bench/dns.ts [--names N] [--seconds S] [--queries N] [--latency-qps Q] [--latency-seconds S] [--rounds N] [--without dnsperf,nsd] [--json]';
 
-function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare' | 'load'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean } {
-  const opts: Options & { serve?: 'dcbt' | 'bare' | 'load'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean } = {
+function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare' | 'load' | 'zonefile'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean } {
+  const opts: Options & { serve?: 'dcbt' | 'bare' | 'load' | 'zonefile'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean } = {
     names: 10_000,
     seconds: 5,
     queries: 10_000,
@@ -141,7 +142,7 @@ function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare'
     // Child process modes.
     else if (arg === '--serve') {
       const v = value();
-      if (v !== 'dcbt' && v !== 'bare' && v !== 'load') throw new Error('--serve dcbt|bare|load');
+      if (v !== 'dcbt' && v !== 'bare' && v !== 'load' && v !== 'zonefile') throw new Error('--serve dcbt|bare|load|zonefile');
       opts.serve = v;
     } else if (arg === '--now-ms') opts.nowMs = num();
     else if (arg === '--response-hex') opts.responseHex = value();
@@ -237,7 +238,16 @@ export function queryLines(names: number, count: number, seed = 1): string[] {
 
 const say = (line: unknown): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
 
+/** Servers end when the driver dies without stopping them (re-parented to init). */
+function exitWithParent(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, 1000).unref();
+}
+
 async function serveDcbt(names: number, nowMs: number, port: number, answerCache: boolean): Promise<void> {
+  exitWithParent();
   const view = benchView(names, nowMs);
   const limits = { rrlResponsesPerSecond: 0, ...(answerCache ? {} : { answerCacheEntriesMax: 0 }) };
   const server = await startDnsServer({ host: '127.0.0.1', port, view: () => view, apex: benchApex, keys: benchKeys(), limits });
@@ -251,6 +261,7 @@ async function serveDcbt(names: number, nowMs: number, port: number, answerCache
 }
 
 async function serveBare(responseHex: string, port: number): Promise<void> {
+  exitWithParent();
   const response = Buffer.from(responseHex, 'hex');
   const sock = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
   sock.on('message', (msg, rinfo) => {
@@ -613,6 +624,7 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.serve === 'dcbt') return serveDcbt(opts.names, opts.nowMs, opts.port ?? 0, opts.answerCache !== false);
   if (opts.serve === 'bare') return serveBare(opts.responseHex ?? '', opts.port ?? 0);
+  if (opts.serve === 'zonefile') return writeZoneFile(opts.file!, opts.names, opts.nowMs);
   if (opts.serve === 'load') {
     const { readFileSync } = await import('node:fs');
     const lines = readFileSync(opts.file!, 'utf8').split('\n').filter(Boolean);
@@ -647,7 +659,10 @@ async function main(): Promise<void> {
       progress(`nsd: exporting the signed zone (${opts.names} names)`);
       const started = performance.now();
       const zoneFile = join(dir, 'dcbt.test.zone');
-      await writeZoneFile(zoneFile, opts.names, opts.nowMs);
+      // In its own process with a heap sized for the zone (1M names need ~10 GB while signing).
+      const heapMb = Math.max(4096, Math.ceil(opts.names / 1000) * 12);
+      const exported = await run(process.execPath, [`--max-old-space-size=${heapMb}`, import.meta.filename, '--serve', 'zonefile', '--file', zoneFile, '--names', String(opts.names), '--now-ms', String(opts.nowMs)], ZONE_EXPORT_TIMEOUT_MS);
+      if (exported.code !== 0) throw new Error(`zone export failed (${exported.code}): ${exported.stderr.slice(-2000)}`);
       progress(`nsd: zone exported in ${Math.round((performance.now() - started) / 1000)} s`);
       const port = await freePort();
       const conf = join(dir, 'nsd.conf');

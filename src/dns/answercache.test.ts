@@ -90,6 +90,18 @@ describe('answer cache', () => {
     assert.equal((await ask(cache, next, q)).hit, false, 'older than maxAgeMs');
   });
 
+  test('lifetimes are spread between half and all of maxAgeMs', async () => {
+    const { cache, clock } = cacheWithClock(1000, 1000);
+    const view = fixtureView();
+    const queries = Array.from({ length: 40 }, (_, i) => buildQuery(`n${i}.nobody.dcbt.test.`, RRType.A));
+    for (const q of queries) await ask(cache, view, q);
+    clock.ms += 499;
+    for (const q of queries) assert.equal((await ask(cache, view, q)).hit, true, 'all alive before half the maximum age');
+    clock.ms += 250;
+    const alive = (await Promise.all(queries.map((q) => ask(cache, view, q)))).filter((r) => r.hit).length;
+    assert.ok(alive > 0 && alive < queries.length, `${alive} of ${queries.length} alive at 3/4 of the maximum age`);
+  });
+
   test('SERVFAIL is never kept; the table is bounded', async () => {
     const { cache } = cacheWithClock(3);
     const failing = fixtureView({

@@ -9,7 +9,8 @@
  *    could have changed: records, keys of names, the SOA serial itself);
  *  - the view's time is before the earliest `expiresAtMs` of the names consulted to build it (a
  *    name expiring turns its answers into NXDOMAIN at once, as without the cache);
- *  - it is younger than `maxAgeMs` (its signatures, valid ≥ 5 days when made, stay fresh).
+ *  - it is younger than its lifetime, 50–100 % of `maxAgeMs` spread by its key (its signatures,
+ *    valid ≥ 5 days when made, stay fresh; entries made together are not rebuilt together).
  * SERVFAIL replies are never kept. The table is bounded (`entriesMax`), oldest entry out first.
  */
 import type { DnsEnv } from './chain.ts';
@@ -29,7 +30,8 @@ interface Entry {
   readonly serial: number;
   /** View time (ms) from which the reply may be wrong: the earliest expiry among consulted names. */
   readonly validUntilViewMs: number;
-  readonly storedMs: number;
+  /** Monotonic time after which it is rebuilt. */
+  readonly staleAtMs: number;
 }
 
 /** Queries longer than this are not cached (a query is a question and an OPT: ~50 bytes). */
@@ -67,7 +69,7 @@ export class AnswerCache {
   hit(key: number, packet: Buffer, view: ZoneView): Buffer | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined || !sameQuery(entry.query, packet)) return undefined;
-    if (entry.serial !== view.serial || view.timeMs >= entry.validUntilViewMs || this.opts.nowMs() - entry.storedMs >= this.opts.maxAgeMs) {
+    if (entry.serial !== view.serial || view.timeMs >= entry.validUntilViewMs || this.opts.nowMs() >= entry.staleAtMs) {
       this.entries.delete(key);
       return undefined;
     }
@@ -104,7 +106,10 @@ export class AnswerCache {
           this.entries.delete(oldest);
         }
         this.entries.delete(key);
-        this.entries.set(key, { query: query, wire: Buffer.from(wire), serial: view.serial, validUntilViewMs, storedMs: this.opts.nowMs() });
+        // Lifetime 50–100 % of maxAgeMs, spread by the key: entries made together (a warm-up, the
+        // first queries after a new serial) are not all rebuilt at the same moment later.
+        const lifetimeMs = this.opts.maxAgeMs * (0.5 + 0.5 * ((key & 0xffff) / 0xffff));
+        this.entries.set(key, { query, wire: Buffer.from(wire), serial: view.serial, validUntilViewMs, staleAtMs: this.opts.nowMs() + lifetimeMs });
       },
     };
   }

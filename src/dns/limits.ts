@@ -43,7 +43,7 @@ export interface DnsLimits {
   readonly dohBodyBytesMax: number;
   /** Finished UDP replies kept for repeated queries (`answercache.ts`); 0 turns the cache off. */
   readonly answerCacheEntriesMax: number;
-  /** A cached reply is rebuilt after this long even if nothing changed. */
+  /** A cached reply is rebuilt after 50–100 % of this (spread per entry) even if nothing changed. */
   readonly answerCacheMaxAgeMs: number;
 }
 
@@ -68,7 +68,7 @@ export const DEFAULT_DNS_LIMITS: DnsLimits = {
   rrlIpv6PrefixBits: 56,
   dohBodyBytesMax: 65_535,
   answerCacheEntriesMax: 50_000,
-  answerCacheMaxAgeMs: 60_000,
+  answerCacheMaxAgeMs: 300_000,
 };
 
 /** DNS over TCP frames carry a 16-bit length (RFC 1035 §4.2.2). */
