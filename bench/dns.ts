@@ -686,8 +686,8 @@ async function main(): Promise<void> {
     const d = by('dcbt')!;
     const n = by('nsd');
     const b = by('bare')!;
-    const round2 = (x: number): number => Math.round(x * 100) / 100;
-    const ratios = { ...(n ? { dcbtOverNsd: round2(d.qps / n.qps) } : {}), dcbtOverBare: round2(d.qps / b.qps) };
+    const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+    const ratios = { ...(n ? { dcbtOverNsd: round3(d.qps / n.qps) } : {}), dcbtOverBare: round3(d.qps / b.qps) };
     const goals = [
       ...(n ? [{ name: 'DCBT ≥ 0.5 × NSD', met: d.qps >= 0.5 * n.qps, value: `${ratios.dcbtOverNsd}×` }] : []),
       { name: 'DCBT ≥ 0.9 × bare Node', met: d.qps >= 0.9 * b.qps, value: `${ratios.dcbtOverBare}×` },
