@@ -46,6 +46,7 @@ import { nameFromText } from '../src/dns/wire.ts';
 import type { ApexConfig, ZoneView } from '../src/dns/zone.ts';
 import { buildSignedZone } from '../src/dns/zonefile.ts';
 import { rrToText } from '../src/dns/zonefile-text.ts';
+import { prng } from './prng.ts';
 
 /** dcbt-nocache: DCBT with its answer cache off, every query through the handler chain. */
 export type ServerKind = 'dcbt' | 'dcbt-nocache' | 'nsd' | 'bare';
@@ -206,17 +207,6 @@ export function benchKeys(): DnssecKeys {
   return { ksk: keyPairFromPrivate(257, new Uint8Array(32).fill(0x11)), zsk: keyPairFromPrivate(256, new Uint8Array(32).fill(0x22)) };
 }
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** dnsperf input lines: 60 % existing names, 20 % referrals, 20 % non-existent names. */
 export function queryLines(names: number, count: number, seed = 1): string[] {

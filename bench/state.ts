@@ -24,6 +24,7 @@ import { StateTree } from '../src/store/tree.ts';
 import { verifyStateProof } from '../src/chain/proof.ts';
 import { sha256, toHex, bytesEqual } from '../src/chain/hash.ts';
 import { nameKey } from '../src/chain/keys.ts';
+import { prng } from './prng.ts';
 
 const BATCH = 1000;
 const VALUE_BYTES = 120;
@@ -82,17 +83,6 @@ function parseArgs(argv: readonly string[]): Options {
 
 // ---- workload ----
 
-/** Deterministic PRNG (mulberry32) so both trees see the same sample. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 const label = (i: number): string => `name${i}`;
 const keyOf = (i: number): Uint8Array => nameKey(label(i));

@@ -1,6 +1,5 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import type { NameRecord } from '../chain/types.ts';
 import { AnswerCache, answerCacheFromLimits } from './answercache.ts';
 import { handleQuery } from './chain.ts';
@@ -11,6 +10,7 @@ import { aRdata, RRType } from './rdata.ts';
 import { createDnsEnv, startDnsServer } from './server.ts';
 import { Rcode } from './wire.ts';
 import type { ZoneView } from './zone.ts';
+import { udpAsk } from './testkit.ts';
 
 const keys = fixtureKeys();
 
@@ -153,19 +153,3 @@ describe('answer cache', () => {
     }
   });
 });
-
-function udpAsk(port: number, packet: Uint8Array, timeoutMs = 2000): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const sock = createSocket('udp4');
-    const timer = setTimeout(() => {
-      sock.close();
-      reject(new Error('no UDP reply'));
-    }, timeoutMs);
-    sock.on('message', (msg) => {
-      clearTimeout(timer);
-      sock.close();
-      resolve(new Uint8Array(msg));
-    });
-    sock.send(packet, port, '127.0.0.1');
-  });
-}

@@ -11,6 +11,7 @@ import { ipv6Bytes, ResponseRateLimiter, rrlFromLimits, slipReply, sourcePrefix 
 import { DEFAULT_DNS_LIMITS } from './limits.ts';
 import { startDnsServer } from './server.ts';
 import { nameToText, Rcode } from './wire.ts';
+import { udpAsk } from './testkit.ts';
 
 function limiter(overrides: Partial<RrlOptions> = {}): { rrl: ResponseRateLimiter; clock: { ms: number } } {
   const clock = { ms: 1_000_000 };
@@ -222,21 +223,6 @@ describe('over UDP to a running server', () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function udpAsk(port: number, packet: Uint8Array, timeoutMs = 2000): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const sock = createSocket('udp4');
-    const timer = setTimeout(() => {
-      sock.close();
-      reject(new Error('no UDP reply'));
-    }, timeoutMs);
-    sock.on('message', (msg) => {
-      clearTimeout(timer);
-      sock.close();
-      resolve(new Uint8Array(msg));
-    });
-    sock.send(packet, port, '127.0.0.1');
-  });
-}
 
 function tcpAsk(port: number, packet: Uint8Array, timeoutMs = 2000): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {

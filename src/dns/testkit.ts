@@ -138,3 +138,20 @@ export function parseDigOutput(text: string): DigResult {
 export function rrTypes(lines: readonly string[]): string[] {
   return lines.map((l) => l.split(' ')[3] ?? '');
 }
+
+/** Sends one UDP query to 127.0.0.1:port and resolves with the reply; rejects after timeoutMs. */
+export function udpAsk(port: number, packet: Uint8Array, timeoutMs = 2000): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const sock = createSocket('udp4');
+    const timer = setTimeout(() => {
+      sock.close();
+      reject(new Error('no UDP reply'));
+    }, timeoutMs);
+    sock.on('message', (msg) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(new Uint8Array(msg));
+    });
+    sock.send(packet, port, '127.0.0.1');
+  });
+}
