@@ -90,6 +90,47 @@ describe('answer cache', () => {
     assert.equal((await ask(cache, next, q)).hit, false, 'older than maxAgeMs');
   });
 
+  test('a new serial with changedSince: only answers built from changed names, or carrying the SOA, are rebuilt', async () => {
+    const { cache } = cacheWithClock();
+    const records = fixtureRecords();
+    let changedAt43 = new Set(['alice']);
+    const at = (serial: number) =>
+      fixtureView({ serial, lookup: async (l) => records.get(l), changedSince: (from) => (from === 42 && serial === 43 ? changedAt43 : undefined) });
+    const alice = buildQuery('alice.dcbt.test.', RRType.A, { dnssecOk: true });
+    const bob = buildQuery('bob.dcbt.test.', RRType.A, { dnssecOk: true });
+    const missing = buildQuery('nobody.dcbt.test.', RRType.A, { dnssecOk: true });
+    const before = await ask(cache, at(42), missing);
+    for (const q of [alice, bob]) await ask(cache, at(42), q);
+    for (const q of [alice, bob, missing]) assert.equal((await ask(cache, at(42), q)).hit, true);
+
+    records.set('alice', { ...records.get('alice')!, records: [{ host: '', type: RRType.A, rdata: aRdata('198.51.100.8') }] });
+    const a = await ask(cache, at(43), alice);
+    assert.equal(a.hit, false, 'alice changed at 43');
+    assert.deepEqual(readReply(a.reply).answers.filter((r) => r.type === RRType.A).map((r) => Buffer.from(r.rdata)), [Buffer.from(aRdata('198.51.100.8'))], 'and the new record is served');
+    assert.equal((await ask(cache, at(43), bob)).hit, true, 'bob did not change: still cached');
+    const n = await ask(cache, at(43), missing);
+    assert.equal(n.hit, false, 'a negative answer carries the SOA serial: rebuilt');
+    assert.notDeepEqual(n.reply, before.reply, 'with the new serial in its SOA');
+
+    changedAt43 = new Set();
+    assert.equal((await ask(cache, at(44), bob)).hit, false, 'changedSince cannot say (undefined): everything rebuilt');
+    assert.equal((await ask(cache, at(44), bob)).hit, true);
+    assert.equal((await ask(cache, at(40), bob)).hit, false, 'the serial went back: everything rebuilt');
+  });
+
+  test('an answer built at a serial the cache has since left is not kept', async () => {
+    const { cache } = cacheWithClock();
+    const old = fixtureView({ serial: 42 });
+    const next = fixtureView({ serial: 43, changedSince: () => new Set() });
+    const q = Buffer.from(buildQuery('bob.dcbt.test.', RRType.A));
+    const key = cache.key(q)!;
+    const miss = cache.miss(key, q, createDnsEnv({ view: () => old, apex: fixtureApex(), keys }), old);
+    const reply = await handleQuery(new Uint8Array(q), { transport: 'udp', env: miss.env });
+    assert.equal(cache.hit(key, q, next), undefined, 'the cache moves to 43 meanwhile');
+    miss.store(reply!);
+    assert.equal(cache.size, 0);
+  });
+
   test('lifetimes are spread between half and all of maxAgeMs', async () => {
     const { cache, clock } = cacheWithClock(1000, 1000);
     const view = fixtureView();

@@ -5,8 +5,11 @@
  * chain or touching the signer.
  *
  * An entry is served only while all of these hold:
- *  - the view's serial is the one it was built at (a new finalised height clears everything that
- *    could have changed: records, keys of names, the SOA serial itself);
+ *  - nothing it was built from has changed: when the view's serial moves on, the cache asks the
+ *    view which names the new blocks changed (`changedSince`) and drops the entries built from
+ *    them and those that carry the serial (an SOA in a negative answer); when the view cannot
+ *    say, or the serial went backwards, everything goes. A busy chain thus keeps the answers of
+ *    the names it did not touch;
  *  - the view's time is before the earliest `expiresAtMs` of the names consulted to build it (a
  *    name expiring turns its answers into NXDOMAIN at once, as without the cache);
  *  - it is younger than its lifetime, 50–100 % of `maxAgeMs` spread by its key (its signatures,
@@ -27,7 +30,10 @@ interface Entry {
   /** The query from byte 2 on: what the key hashes, compared in full on a hit. */
   readonly query: Buffer;
   readonly wire: Buffer;
-  readonly serial: number;
+  /** Labels looked up to build it (a name changed by a block drops the entry). */
+  readonly labels: readonly string[];
+  /** Whether it carries the serial (an SOA): any new serial drops it. */
+  readonly usesSerial: boolean;
   /** View time (ms) from which the reply may be wrong: the earliest expiry among consulted names. */
   readonly validUntilViewMs: number;
   /** Monotonic time after which it is rebuilt. */
@@ -40,6 +46,8 @@ const SERVFAIL = 2;
 
 export class AnswerCache {
   private readonly entries = new Map<number, Entry>();
+  /** The view serial every stored entry is known to be right at. */
+  private serial: number | undefined;
   private readonly opts: { readonly entriesMax: number; readonly maxAgeMs: number; readonly nowMs: () => number };
   readonly stats: AnswerCacheStats;
 
@@ -67,9 +75,10 @@ export class AnswerCache {
 
   /** A copy of the cached reply with the query's id, or undefined. */
   hit(key: number, packet: Buffer, view: ZoneView): Buffer | undefined {
+    if (view.serial !== this.serial) this.advance(view);
     const entry = this.entries.get(key);
     if (entry === undefined || !sameQuery(entry.query, packet)) return undefined;
-    if (entry.serial !== view.serial || view.timeMs >= entry.validUntilViewMs || this.opts.nowMs() >= entry.staleAtMs) {
+    if (view.timeMs >= entry.validUntilViewMs || this.opts.nowMs() >= entry.staleAtMs) {
       this.entries.delete(key);
       return undefined;
     }
@@ -87,19 +96,33 @@ export class AnswerCache {
    */
   miss(key: number, packet: Buffer, env: DnsEnv, view: ZoneView): { readonly env: DnsEnv; store(wire: Uint8Array): void } {
     this.stats.answerCacheMisses++;
+    if (view.serial !== this.serial) this.advance(view);
     const query = Buffer.from(packet.subarray(2));
     let validUntilViewMs = Number.POSITIVE_INFINITY;
-    const tracked: ZoneView = Object.assign(Object.create(view) as ZoneView, {
-      lookup: async (label: string) => {
-        const record = await view.lookup(label);
-        if (record && record.expiresAtMs > view.timeMs) validUntilViewMs = Math.min(validUntilViewMs, record.expiresAtMs);
-        return record;
+    const labels: string[] = [];
+    let usesSerial = false;
+    const tracked = Object.create(view, {
+      lookup: {
+        value: async (label: string) => {
+          labels.push(label);
+          const record = await view.lookup(label);
+          if (record && record.expiresAtMs > view.timeMs) validUntilViewMs = Math.min(validUntilViewMs, record.expiresAtMs);
+          return record;
+        },
       },
-    });
+      serial: {
+        get: () => {
+          usesSerial = true;
+          return view.serial;
+        },
+      },
+    }) as ZoneView;
     return {
       env: { ...env, view: () => tracked },
       store: (wire) => {
         if (wire.length < headerBytes || (wire[3]! & 0x0f) === SERVFAIL) return;
+        // Built at a serial the cache has since moved past: it may miss a change; not kept.
+        if (view.serial !== this.serial) return;
         while (this.entries.size >= this.opts.entriesMax) {
           const oldest = this.entries.keys().next().value;
           if (oldest === undefined) break;
@@ -109,13 +132,27 @@ export class AnswerCache {
         // Lifetime 50–100 % of maxAgeMs, spread by the key: entries made together (a warm-up, the
         // first queries after a new serial) are not all rebuilt at the same moment later.
         const lifetimeMs = this.opts.maxAgeMs * (0.5 + 0.5 * ((key & 0xffff) / 0xffff));
-        this.entries.set(key, { query, wire: Buffer.from(wire), serial: view.serial, validUntilViewMs, staleAtMs: this.opts.nowMs() + lifetimeMs });
+        this.entries.set(key, { query, wire: Buffer.from(wire), labels, usesSerial, validUntilViewMs, staleAtMs: this.opts.nowMs() + lifetimeMs });
       },
     };
   }
 
   clear(): void {
     this.entries.clear();
+  }
+
+  /** Moves the cache to the view's serial, dropping what the blocks in between may have changed. */
+  private advance(view: ZoneView): void {
+    const from = this.serial;
+    this.serial = view.serial;
+    const changed = from !== undefined && view.serial > from ? view.changedSince?.(from) : undefined;
+    if (changed === undefined) {
+      this.entries.clear();
+      return;
+    }
+    for (const [key, entry] of this.entries) {
+      if (entry.usesSerial || entry.labels.some((label) => changed.has(label))) this.entries.delete(key);
+    }
   }
 }
 

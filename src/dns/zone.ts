@@ -29,6 +29,13 @@ export interface ZoneView {
    * `transfer/`) need the whole zone; the query path never calls it.
    */
   allNames?(): Iterable<NameRecord> | AsyncIterable<NameRecord>;
+  /**
+   * The labels whose records changed in the finalised blocks after height `serial` up to this
+   * view's serial, or undefined when that is no longer known (too far back). Optional: without it
+   * a cache of answers is emptied at every new serial; with it only the answers built from the
+   * changed names (and those that carry the serial, in an SOA) are.
+   */
+  changedSince?(serial: number): ReadonlySet<string> | undefined;
 }
 
 export interface ApexNameserver {

@@ -92,7 +92,8 @@ export function zoneViewOf(node: ChainNode): () => ZoneView {
   const lookup = (label: string) => node.lookupFinal(label);
   const isReserved = (label: string) => reserved.has(label);
   const allNames = () => node.allNames();
-  return () => ({ apex: genesis.apex, serial: node.tip.height, timeMs: node.statusTimeMs(), ttlSeconds: genesis.params.recordTtlSeconds, lookup, isReserved, allNames });
+  const changedSince = (serial: number) => node.changedNamesSince(serial);
+  return () => ({ apex: genesis.apex, serial: node.tip.height, timeMs: node.statusTimeMs(), ttlSeconds: genesis.params.recordTtlSeconds, lookup, isReserved, allNames, changedSince });
 }
 
 /** The whole zone as a signed RFC 1035 master file, as secondaries would serve it. */

@@ -71,6 +71,9 @@ test('a name goes COMMIT → REGISTER → UPDATE through the mempool and blocks,
     assert.deepEqual((await node.getName('alice'))?.record.records, [a([192, 0, 2, 2])]);
     assert.deepEqual((await node.getNameHistory('alice')).map((e) => e.height), [3, 2]);
     assert.deepEqual(await node.getAccountNonce(alice.publicKey), { confirmed: 3, next: 3 });
+    assert.deepEqual([...node.changedNamesSince(0)!], ['alice'], 'COMMIT names nothing; REGISTER and UPDATE change alice');
+    assert.deepEqual([...node.changedNamesSince(1)!], ['alice']);
+    assert.deepEqual([...node.changedNamesSince(3)!], [], 'nothing after the tip');
 
     const present = verifyNameProof(proofBundleToJson(await node.getNameProof('alice')), node.genesis);
     assert.equal(present.exists, true);
@@ -108,9 +111,11 @@ test('blocks, names and the tip survive a restart', async () => {
     assert.deepEqual(again.tip.hash, tip.hash);
     assert.equal((await again.getName('alice'))?.status, 'active');
     assert.equal((await again.getBlock(1))?.block.txs.length, 1);
+    assert.equal(again.changedNamesSince(1), undefined, 'blocks from before the restart are not remembered: callers drop everything');
     // The chain goes on after the restart.
     await again.submitTx(tx(again, 2, { type: TxType.RENEW, name: 'alice' }));
     clock.t += 1000;
     assert.equal((await again.produceBlock())?.header.height, 3);
+    assert.deepEqual([...again.changedNamesSince(2)!], ['alice']);
   });
 });

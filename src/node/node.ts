@@ -66,6 +66,8 @@ export type BlockListener = (block: Block, commit: CommitCertificate) => void;
 const REJECTED_ENTRIES_MAX = 10_000;
 /** Finalised name records kept for DNS lookups; entries of names a block touches are dropped. */
 export const NAME_CACHE_ENTRIES_MAX = 100_000;
+/** Recent blocks whose changed names are remembered, for caches to drop only what changed. */
+export const CHANGED_NAMES_BLOCKS_MAX = 256;
 /** Ids of transactions whose envelope was verified at admission and that are not yet in a block. */
 const VERIFIED_IDS_MAX = 100_000;
 
@@ -86,6 +88,8 @@ export class ChainNode {
   private readonly nameCache = new Map<string, NameRecord | null>();
   /** Bumped by every committed block, so a lookup that raced a block does not cache a stale record. */
   private nameCacheGeneration = 0;
+  /** Names each recent block changed, by height (the last CHANGED_NAMES_BLOCKS_MAX blocks). */
+  private readonly changedNames = new Map<number, readonly string[]>();
   private readonly listeners = new Set<BlockListener>();
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -269,12 +273,18 @@ export class ChainNode {
     this.tipValue = applied.state.tip;
     this.tipHeaderValue = block.header;
     this.nameCacheGeneration++;
+    const changed: string[] = [];
     for (const tx of block.txs) {
       const id = toHex(txId(tx));
       this.mempool.remove(id);
       this.verified.delete(id);
-      if (tx.payload.type !== TxType.COMMIT) this.nameCache.delete(tx.payload.name);
+      if (tx.payload.type !== TxType.COMMIT) {
+        this.nameCache.delete(tx.payload.name);
+        changed.push(tx.payload.name);
+      }
     }
+    this.changedNames.set(block.header.height, changed);
+    if (this.changedNames.size > CHANGED_NAMES_BLOCKS_MAX) this.changedNames.delete(this.changedNames.keys().next().value!);
     this.pending = await this.freshPending();
     for (const listener of this.listeners) {
       try {
@@ -350,6 +360,21 @@ export class ChainNode {
     if (this.nameCache.size >= NAME_CACHE_ENTRIES_MAX) this.nameCache.delete(this.nameCache.keys().next().value!);
     this.nameCache.set(label, record);
     return record ?? undefined;
+  }
+
+  /**
+   * The names changed by the finalised blocks after `height` up to the tip, or undefined when
+   * some of those blocks are no longer remembered (more than CHANGED_NAMES_BLOCKS_MAX ago, or
+   * before this node opened its store).
+   */
+  changedNamesSince(height: number): ReadonlySet<string> | undefined {
+    const out = new Set<string>();
+    for (let h = height + 1; h <= this.tipValue.height; h++) {
+      const names = this.changedNames.get(h);
+      if (names === undefined) return undefined;
+      for (const name of names) out.add(name);
+    }
+    return out;
   }
 
   /** Every registered name's finalised record (any status), for zone export and transfers. */
