@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DcbtError } from '../errors.ts';
 import { blockHash, decodeCommit, decodeHeader, decodeNameRecord, encodeCommit, encodeHeader, validatorsHash, voteSigningBytes, VoteStep } from './codec.ts';
 import { verify as verifyEd25519 } from './crypto.ts';
-import { bytesEqual, fromHex, sha256, toHex } from './hash.ts';
+import { bytesEqual, compareBytes, fromHex, sha256, toHex } from './hash.ts';
 import { nameKey } from './keys.ts';
 import { verifyStateProof } from './proof.ts';
 import type { BlockHeader, Bytes, CommitCertificate, Genesis, NameRecord } from './types.ts';
@@ -69,7 +69,13 @@ export function verifyCommit(genesis: Genesis, header: BlockHeader, commit: Comm
   const total = genesis.validators.reduce((sum, v) => sum + v.power, 0);
   const message = voteSigningBytes(genesis.chainId, VoteStep.PRECOMMIT, commit.height, commit.round, hash);
   let signed = 0;
+  let previous: Bytes | undefined;
   for (const s of commit.signatures) {
+    // Strictly increasing keys: one signature per validator (a repeated one must not count twice) in the one encodable order.
+    if (previous && compareBytes(previous, s.validator) >= 0) {
+      throw new ProofRejected('certificate', `the certificate's signatures are not in strictly increasing validator-key order at ${toHex(s.validator)} (a repeated or unsorted signature)`);
+    }
+    previous = s.validator;
     const validator = genesis.validators.find((v) => bytesEqual(v.publicKey, s.validator));
     if (!validator) throw new ProofRejected('certificate', `the certificate carries a signature by ${toHex(s.validator)}, who is not a validator`);
     if (!verifySig(s.validator, message, s.signature)) throw new ProofRejected('certificate', `the precommit signature of validator ${toHex(s.validator)} does not verify`);

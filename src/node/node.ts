@@ -19,6 +19,7 @@ import { LedgerError } from '../chain/ledger/errors.ts';
 import { nameStatus } from '../chain/ledger/name-status.ts';
 import { checkEnvelope } from '../chain/ledger/rules/envelope.ts';
 import { Overlay, type ChainTip, type LedgerState } from '../chain/ledger/state.ts';
+import { verifyCommit } from '../chain/light.ts';
 import { emptyStateRoot } from '../chain/proof.ts';
 import { TxType, type Block, type BlockHeader, type Bytes, type CommitCertificate, type Genesis, type NameRecord, type NameStatus, type Tx } from '../chain/types.ts';
 import { DcbtError } from '../errors.ts';
@@ -66,6 +67,8 @@ export type BlockListener = (block: Block, commit: CommitCertificate) => void;
 const REJECTED_ENTRIES_MAX = 10_000;
 /** Finalised name records kept for DNS lookups; entries of names a block touches are dropped. */
 export const NAME_CACHE_ENTRIES_MAX = 100_000;
+/** How far a proposed block's time may be ahead of this node's clock (clock drift between validators). */
+export const BLOCK_TIME_AHEAD_MS_MAX = 5_000;
 /** Recent blocks whose changed names are remembered, for caches to drop only what changed. */
 export const CHANGED_NAMES_BLOCKS_MAX = 256;
 /** Ids of transactions whose envelope was verified at admission and that are not yet in a block. */
@@ -208,55 +211,111 @@ export class ChainNode {
     });
   }
 
-  /** Produces, signs and stores the next block if there are transactions. Validators only. */
+  /** Produces, signs and stores the next block if there are transactions. Single validator only. */
   async produceBlock(): Promise<Block | undefined> {
     const key = this.validatorKey;
     if (!key) throw new DcbtError('NOT_VALIDATOR', 'this node has no validator key; it cannot produce blocks', {});
+    if (this.genesis.validators.length !== 1) {
+      throw new DcbtError('NOT_SOLE_VALIDATOR', `this chain has ${this.genesis.validators.length} validators: its blocks are finalised by consensus, not produced by one node`, {});
+    }
     return this.exclusive(async () => {
       if (this.mempool.size === 0) return undefined;
-      const timeMs = this.nextBlockTime();
-      const height = this.tipValue.height + 1;
-      const candidates = this.mempool.list().slice(0, this.genesis.params.blockTxCountMax);
-      const reader = await this.state.load(candidates.flatMap((e) => keysTouched(e.tx)));
-      // Re-check at the block's own time: a name may have expired since a transaction arrived.
-      const overlay = new Overlay(reader);
-      const txs: Tx[] = [];
-      for (const e of candidates) {
-        const trial = new Overlay(overlay);
-        try {
-          applyTx(this.ledger(), { height, timeMs }, trial, e.tx, { envelopeChecked: true });
-          for (const [k, v] of trial.writes) overlay.writes.set(k, v);
-          txs.push(e.tx);
-        } catch (error) {
-          if (!(error instanceof LedgerError)) throw error;
-          this.reject(e.id, error);
-        }
-      }
-      if (txs.length === 0) {
-        this.pending = await this.freshPending();
-        return undefined;
-      }
-      const stateRoot = await this.state.computeRoot(overlay.writes);
-      const header: BlockHeader = {
-        chainId: this.genesis.chainId,
-        height,
-        timeMs,
-        prevHash: this.tipValue.hash,
-        txRoot: txRoot(txs),
-        stateRoot,
-        validatorsHash: validatorsHash(this.genesis.validators),
-        proposer: key.publicKey,
-      };
-      const block: Block = { header, txs };
-      const hash = blockHash(header);
+      const built = await this.build(key.publicKey);
+      if (built.block.txs.length === 0) return undefined;
+      const { block } = built;
+      const { height } = block.header;
+      const hash = blockHash(block.header);
       const commit: CommitCertificate = {
         height,
         round: 0,
         blockHash: hash,
         signatures: [{ validator: key.publicKey, signature: sign(key.secretKey, voteSigningBytes(this.genesis.chainId, VoteStep.PRECOMMIT, height, 0, hash)) }],
       };
-      await this.commitBlock(block, commit, reader);
+      await this.commitBlock(block, commit, built.reader);
       return block;
+    });
+  }
+
+  /**
+   * The block this node would propose next: the mempool's transactions that still apply at the
+   * block's time (those that no longer do are dropped from the mempool), possibly none. Nothing is
+   * stored; consensus decides whether it becomes final.
+   */
+  async buildBlock(proposer: Bytes): Promise<Block> {
+    return this.exclusive(async () => (await this.build(proposer)).block);
+  }
+
+  /** Caller holds the lock. */
+  private async build(proposer: Bytes): Promise<{ block: Block; reader: Awaited<ReturnType<StateStore['load']>> }> {
+    const timeMs = this.nextBlockTime();
+    const height = this.tipValue.height + 1;
+    const candidates = this.mempool.list().slice(0, this.genesis.params.blockTxCountMax);
+    const reader = await this.state.load(candidates.flatMap((e) => keysTouched(e.tx)));
+    // Re-check at the block's own time: a name may have expired since a transaction arrived.
+    const overlay = new Overlay(reader);
+    const txs: Tx[] = [];
+    for (const e of candidates) {
+      const trial = new Overlay(overlay);
+      try {
+        applyTx(this.ledger(), { height, timeMs }, trial, e.tx, { envelopeChecked: true });
+        for (const [k, v] of trial.writes) overlay.writes.set(k, v);
+        txs.push(e.tx);
+      } catch (error) {
+        if (!(error instanceof LedgerError)) throw error;
+        this.reject(e.id, error);
+      }
+    }
+    if (txs.length < candidates.length) this.pending = await this.freshPending();
+    const stateRoot = await this.state.computeRoot(overlay.writes);
+    const header: BlockHeader = {
+      chainId: this.genesis.chainId,
+      height,
+      timeMs,
+      prevHash: this.tipValue.hash,
+      txRoot: txRoot(txs),
+      stateRoot,
+      validatorsHash: validatorsHash(this.genesis.validators),
+      proposer,
+    };
+    return { block: { header, txs }, reader };
+  }
+
+  /**
+   * Whether a proposed block may be voted for: it extends the tip, every transaction applies, its
+   * state root is what applying it gives, and its time is not ahead of this node's clock by more
+   * than BLOCK_TIME_AHEAD_MS_MAX. Throws LedgerError / DcbtError saying what is wrong; stores nothing.
+   */
+  async checkBlock(block: Block): Promise<void> {
+    return this.exclusive(async () => {
+      const aheadMs = block.header.timeMs - this.clock.now();
+      if (aheadMs > BLOCK_TIME_AHEAD_MS_MAX) {
+        throw new DcbtError('BLOCK_FROM_THE_FUTURE', `block ${block.header.height} is dated ${aheadMs} ms ahead of this node's clock (at most ${BLOCK_TIME_AHEAD_MS_MAX} ms allowed); check the proposer's clock`, { aheadMs });
+      }
+      const kv = await this.state.load(block.txs.flatMap(keysTouched));
+      const applied = applyBlock({ genesis: this.genesis, tip: this.tipValue, kv }, block, { envelopeVerified: this.verified });
+      const root = await this.state.computeRoot(applied.writes);
+      if (!bytesEqual(root, block.header.stateRoot)) {
+        throw new DcbtError('STATE_ROOT_MISMATCH', `block ${block.header.height} claims state root ${toHex(block.header.stateRoot)} but applying it gives ${toHex(root)}`, { height: block.header.height });
+      }
+    });
+  }
+
+  /**
+   * Stores a block that consensus (or a peer, during sync) says is final, after checking its
+   * commit certificate carries precommits of more than 2/3 of the voting power. Throws
+   * ProofRejected for a bad certificate and LedgerError for a block that does not apply; a block
+   * at or below the tip is ignored when it is the one already stored, and refused otherwise.
+   */
+  async commitFinal(block: Block, commit: CommitCertificate): Promise<void> {
+    verifyCommit(this.genesis, block.header, commit);
+    return this.exclusive(async () => {
+      const { height } = block.header;
+      if (height <= this.tipValue.height) {
+        const stored = await this.blocks.getBlock(height);
+        if (stored && bytesEqual(blockHash(stored.header), blockHash(block.header))) return;
+        throw new DcbtError('CONFLICTING_FINAL_BLOCK', `a different block is already final at height ${height}: this is a safety failure of the chain (more than 1/3 of the voting power signed two blocks); keep both as evidence`, { height });
+      }
+      await this.commitBlock(block, commit);
     });
   }
 
