@@ -55,3 +55,14 @@ test('diagram markers inline the figure with caption and text description', () =
   assert.ok(out.includes('<summary>Text description</summary><p>A &lt;b&gt;desc&lt;/b&gt;</p>'));
   assert.ok(out.includes('<p>After.</p>'));
 });
+
+test('task lists are checklists with labelled checkboxes', () => {
+  const tight = renderMarkdown('- [ ] Write the problem down\n- [x] Ask *who* runs the nodes\n- plain item\n', options).html.value;
+  assert.ok(tight.includes('<li class="task"><label><input type="checkbox"> Write the problem down</label></li>'), tight);
+  assert.ok(tight.includes('<li class="task"><label><input type="checkbox" checked> Ask <em>who</em> runs the nodes</label></li>'), tight);
+  assert.ok(tight.includes('<li>plain item</li>'), tight);
+  assert.ok(!tight.includes('disabled'), tight);
+  const loose = renderMarkdown('- [ ] First <b>step</b>\n\n  More about it.\n\n- [ ] Second\n', options).html.value;
+  assert.match(loose, /<li class="task"><p><input type="checkbox" aria-label="First &lt;b&gt;step&lt;\/b&gt;">/);
+  assert.ok(!/<label>[^]*<p>/.test(loose), loose);
+});

@@ -106,6 +106,21 @@ export function renderMarkdown(source: string, options: MarkdownOptions): Render
         const titleAttr = title ? ` title="${escapeHtml(title)}"` : '';
         return `<a href="${escapeHtml(target)}"${titleAttr}>${inner}</a>`;
       },
+      // Task lists ("- [ ] …") become checklists a reader can tick (nothing is stored): each
+      // checkbox is labelled by its item's text, as a form control must be.
+      checkbox({ checked }: Tokens.Checkbox) {
+        return `<input type="checkbox"${checked ? ' checked' : ''}> `;
+      },
+      listitem(item: Tokens.ListItem) {
+        if (!item.task) return false;
+        const inner = this.parser.parse(item.tokens).trim();
+        // A label holds phrasing content only; an item with blocks names its checkbox instead.
+        if (/<(p|ul|ol|div|pre|blockquote|table|h[2-6]|figure)\b/.test(inner)) {
+          const name = escapeHtml(item.text.replace(/^\s*\[[ xX]\]\s*/, '').split('\n')[0]!.trim());
+          return `<li class="task">${inner.replace('<input type="checkbox"', `<input type="checkbox" aria-label="${name}"`)}</li>\n`;
+        }
+        return `<li class="task"><label>${inner}</label></li>\n`;
+      },
       heading({ tokens, depth }: Tokens.Heading) {
         const inner = this.parser.parseInline(tokens);
         const level = Math.min(Math.max(depth, 2), 6);
