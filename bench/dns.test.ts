@@ -65,7 +65,7 @@ Statistics:
 test('bench/dns.ts runs end to end at a tiny size with whatever is installed', () => {
   const report = runBench([]);
   const tools = report.loadGenerator === 'dnsperf' && !report.notes.some((n) => n.includes('NSD not'));
-  checkSane(report, tools ? ['dcbt', 'dcbt-nocache', 'nsd', 'bare'] : ['dcbt', 'dcbt-nocache', 'bare']);
+  checkSane(report, tools ? ['dcbt', 'dcbt-live', 'dcbt-nocache', 'nsd', 'bare'] : ['dcbt', 'dcbt-live', 'dcbt-nocache', 'bare']);
   if (!tools) assert.ok(report.notes.length > 0, 'says what was left out');
   if (tools) assert.ok(report.ratios.dcbtOverNsd! > 0);
 });
@@ -74,5 +74,5 @@ test('bench/dns.ts without dnsperf and NSD: DCBT and the bare responder under th
   const report = runBench(['--without', 'dnsperf,nsd']);
   assert.equal(report.loadGenerator, 'node');
   assert.match(report.notes.join('\n'), /dnsperf not used/);
-  checkSane(report, ['dcbt', 'dcbt-nocache', 'bare']);
+  checkSane(report, ['dcbt', 'dcbt-live', 'dcbt-nocache', 'bare']);
 });

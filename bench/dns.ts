@@ -14,7 +14,7 @@
  *
  * Queries (a fixed file of --queries lines, same for all): 60 % A for existing names, 20 % A
  * below a delegation (referrals), 20 % A for names that do not exist, all with the DO bit. DCBT
- * runs twice: as configured by default (UDP answer cache on) and with the answer cache off
+ * runs three times: as configured by default (UDP answer cache on), on a live chain (`dcbt-live`: a block a second changing 100 names) and with the answer cache off
  * (`dcbt-nocache`: every query through the handler chain). All servers run at once, each in its
  * own process (idle while another is measured); each is warmed up with one pass over the file
  * (DCBT then holds the signatures of every answer, as NSD holds a pre-signed zone). Then
@@ -48,8 +48,14 @@ import { buildSignedZone } from '../src/dns/zonefile.ts';
 import { rrToText } from '../src/dns/zonefile-text.ts';
 import { prng } from './prng.ts';
 
-/** dcbt-nocache: DCBT with its answer cache off, every query through the handler chain. */
-export type ServerKind = 'dcbt' | 'dcbt-nocache' | 'nsd' | 'bare';
+/**
+ * dcbt-nocache: DCBT with its answer cache off, every query through the handler chain.
+ * dcbt-live: DCBT as on a busy chain: a new finalised block every second that changes
+ * LIVE_NAMES_PER_BLOCK names (the answer cache drops what those blocks changed).
+ */
+export type ServerKind = 'dcbt' | 'dcbt-nocache' | 'dcbt-live' | 'nsd' | 'bare';
+const LIVE_NAMES_PER_BLOCK = 100;
+const LIVE_BLOCK_INTERVAL_MS = 1000;
 
 interface Options {
   names: number;
@@ -106,8 +112,8 @@ const ZONE_EXPORT_TIMEOUT_MS = 3 * 3600_000;
 
 const usage = 'usage: bench/dns.ts [--names N] [--seconds S] [--queries N] [--latency-qps Q] [--latency-seconds S] [--rounds N] [--without dnsperf,nsd] [--json]';
 
-function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare' | 'load' | 'zonefile'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean } {
-  const opts: Options & { serve?: 'dcbt' | 'bare' | 'load' | 'zonefile'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean } = {
+function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare' | 'load' | 'zonefile'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean; live?: boolean } {
+  const opts: Options & { serve?: 'dcbt' | 'bare' | 'load' | 'zonefile'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean; live?: boolean } = {
     names: 10_000,
     seconds: 5,
     queries: 10_000,
@@ -152,6 +158,7 @@ function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare'
     else if (arg === '--qps') opts.qps = num();
     else if (arg === '--once') opts.once = true;
     else if (arg === '--no-answer-cache') opts.answerCache = false;
+    else if (arg === '--live') opts.live = true;
     else throw new Error(`unknown argument ${arg}; ${usage}`);
   }
   return opts;
@@ -236,15 +243,47 @@ function exitWithParent(): void {
   }, 1000).unref();
 }
 
-async function serveDcbt(names: number, nowMs: number, port: number, answerCache: boolean): Promise<void> {
+async function serveDcbt(names: number, nowMs: number, port: number, answerCache: boolean, live: boolean): Promise<void> {
   exitWithParent();
-  const view = benchView(names, nowMs);
+  const base = benchView(names, nowMs);
+  let view = base;
+  if (live) {
+    // A block every second rewriting LIVE_NAMES_PER_BLOCK names' addresses, as registrations and updates would.
+    const records = new Map<string, NameRecord>();
+    const changed = new Map<number, string[]>();
+    const rnd = prng(7);
+    const lookup = async (l: string) => records.get(l) ?? base.lookup(l);
+    const changedSince = (serial: number): ReadonlySet<string> | undefined => {
+      const out = new Set<string>();
+      for (let s = serial + 1; s <= view.serial; s++) {
+        const labels = changed.get(s);
+        if (!labels) return undefined;
+        for (const l of labels) out.add(l);
+      }
+      return out;
+    };
+    setInterval(() => {
+      const serial = view.serial + 1;
+      const labels: string[] = [];
+      for (let k = 0; k < LIVE_NAMES_PER_BLOCK; k++) {
+        const i = Math.floor(rnd() * names);
+        if (i % DELEGATION_EVERY === DELEGATION_EVERY - 1) continue;
+        const record = benchRecord(i, nowMs);
+        records.set(label(i), { ...record, records: [{ host: '', type: RRType.A, rdata: aRdata(`192.0.2.${serial & 255}`) }], updatedHeight: serial });
+        labels.push(label(i));
+      }
+      changed.set(serial, labels);
+      changed.delete(serial - 64);
+      view = { ...base, serial, lookup, changedSince };
+    }, LIVE_BLOCK_INTERVAL_MS).unref();
+  }
   const limits = { rrlResponsesPerSecond: 0, ...(answerCache ? {} : { answerCacheEntriesMax: 0 }) };
   const server = await startDnsServer({ host: '127.0.0.1', port, view: () => view, apex: benchApex, keys: benchKeys(), limits });
+  const kind = live ? 'dcbt-live' : answerCache ? 'dcbt' : 'dcbt-nocache';
   process.on('SIGTERM', () => {
     const { answerCacheHits, answerCacheMisses, queries, udpDropped } = server.stats;
     const signer = server.env.signer?.stats;
-    process.stderr.write(`[dns bench] dcbt${answerCache ? '' : '-nocache'} stats: ${JSON.stringify({ answerCacheHits, answerCacheMisses, chainQueries: queries, udpDropped, signer })}\n`);
+    process.stderr.write(`[dns bench] ${kind} stats: ${JSON.stringify({ serial: view.serial, answerCacheHits, answerCacheMisses, chainQueries: queries, udpDropped, signer })}\n`);
     void server.close().then(() => process.exit(0));
   });
   say({ port: server.udpPort, pid: process.pid });
@@ -612,7 +651,7 @@ async function measureAll(servers: readonly { server: ServerKind; port: number }
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  if (opts.serve === 'dcbt') return serveDcbt(opts.names, opts.nowMs, opts.port ?? 0, opts.answerCache !== false);
+  if (opts.serve === 'dcbt') return serveDcbt(opts.names, opts.nowMs, opts.port ?? 0, opts.answerCache !== false, opts.live === true);
   if (opts.serve === 'bare') return serveBare(opts.responseHex ?? '', opts.port ?? 0);
   if (opts.serve === 'zonefile') return writeZoneFile(opts.file!, opts.names, opts.nowMs);
   if (opts.serve === 'load') {
@@ -636,10 +675,11 @@ async function main(): Promise<void> {
     const loader = haveDnsperf ? dnsperfLoader(queryFile) : nodeLoader(queryFile);
     const servers: { server: ServerKind; port: number }[] = [];
 
-    // DCBT as configured by default, and with the answer cache off (the handler chain's speed).
-    for (const kind of ['dcbt', 'dcbt-nocache'] as const) {
+    // DCBT as configured by default, on a live chain, and with the answer cache off (the handler chain's speed).
+    for (const kind of ['dcbt', 'dcbt-live', 'dcbt-nocache'] as const) {
       progress(`${kind}: starting with ${opts.names} names`);
-      const dcbt = await startChild(['--serve', 'dcbt', '--names', String(opts.names), '--now-ms', String(opts.nowMs), ...(kind === 'dcbt' ? [] : ['--no-answer-cache'])]);
+      const flags = { dcbt: [], 'dcbt-live': ['--live'], 'dcbt-nocache': ['--no-answer-cache'] }[kind];
+      const dcbt = await startChild(['--serve', 'dcbt', '--names', String(opts.names), '--now-ms', String(opts.nowMs), ...flags]);
       children.push(dcbt.child);
       servers.push({ server: kind, port: dcbt.info.port });
     }
