@@ -1,0 +1,107 @@
+/**
+ * Test collaborators for the network layer: a chain of real encoded blocks with valid commit
+ * certificates (built with the chain's codec and keys, so `verifyCommit` accepts them), and an
+ * in-memory BlockSource serving them. State roots are stand-ins: sync tests check transport and
+ * certificates, not the state transition.
+ */
+import { blockHash, encodeBlock, encodeCommit, txRoot, validatorsHash, voteSigningBytes, VoteStep } from '../chain/codec.ts';
+import { keyPairFromSecret, sign, type KeyPair } from '../chain/crypto.ts';
+import { devnetGenesis } from '../chain/genesis.ts';
+import { compareBytes, sha256, utf8 } from '../chain/hash.ts';
+import { buildTx } from '../chain/tx.ts';
+import { TxType, type Block, type Bytes, type CommitCertificate, type Genesis, type Tx } from '../chain/types.ts';
+import type { BlockSource, StoredBlock } from './sync.ts';
+
+/** Deterministic 32-byte secret for test key `i` of a named set. */
+export function testSecret(label: string, i: number): Bytes {
+  return sha256(utf8(`dcbt/p2p/test-key\0${label}\0${i}`));
+}
+
+export interface TestChain {
+  readonly genesis: Genesis;
+  readonly validators: readonly KeyPair[];
+  readonly blocks: readonly { block: Block; commit: CommitCertificate; blockBytes: Bytes; commitBytes: Bytes }[];
+}
+
+export interface TestChainOptions {
+  readonly blocks: number;
+  readonly chainId?: string;
+  readonly validators?: number;
+  /** Every Nth block carries `txsPerBlock` signed COMMIT transactions (0 = none). */
+  readonly txEveryBlocks?: number;
+  readonly txsPerBlock?: number;
+  readonly genesisTimeMs?: number;
+}
+
+/** Precommits from the first ⌊2n/3⌋+1 validators, sorted by key as the codec requires. */
+export function signCommit(genesis: Genesis, validators: readonly KeyPair[], block: Block, round = 0): CommitCertificate {
+  const hash = blockHash(block.header);
+  const message = voteSigningBytes(genesis.chainId, VoteStep.PRECOMMIT, block.header.height, round, hash);
+  const quorum = Math.floor((2 * validators.length) / 3) + 1;
+  const signatures = validators
+    .slice(0, quorum)
+    .map((key) => ({ validator: key.publicKey, signature: sign(key.secretKey, message) }))
+    .sort((a, b) => compareBytes(a.validator, b.validator));
+  return { height: block.header.height, round, blockHash: hash, signatures };
+}
+
+export function buildTestChain(options: TestChainOptions): TestChain {
+  const count = options.validators ?? 4;
+  const validators = Array.from({ length: count }, (_, i) => keyPairFromSecret(testSecret('validator', i)));
+  const genesisTimeMs = options.genesisTimeMs ?? 1_700_000_000_000;
+  const genesis = devnetGenesis({ validators: validators.map((v) => v.publicKey), timeMs: genesisTimeMs, chainId: options.chainId ?? 'dcbt-p2p-test', powBits: 2 });
+  const account = keyPairFromSecret(testSecret('account', 0));
+  const vHash = validatorsHash(genesis.validators);
+  const blocks: TestChain['blocks'][number][] = [];
+  let prevHash = sha256(utf8('dcbt/p2p/test-genesis'));
+  let nonce = 0;
+  for (let height = 1; height <= options.blocks; height++) {
+    const txs: Tx[] = [];
+    if (options.txEveryBlocks && height % options.txEveryBlocks === 0) {
+      for (let i = 0; i < (options.txsPerBlock ?? 1); i++) {
+        const body = { chainId: genesis.chainId, account: account.publicKey, nonce: nonce++, payload: { type: TxType.COMMIT, commitment: sha256(utf8(`c${height}/${i}`)) } } as const;
+        txs.push(buildTx(body, account, genesis.params.powBits));
+      }
+    }
+    const block: Block = {
+      header: {
+        chainId: genesis.chainId,
+        height,
+        timeMs: genesisTimeMs + height * 1000,
+        prevHash,
+        txRoot: txRoot(txs),
+        stateRoot: sha256(utf8(`state/${height}`)),
+        validatorsHash: vHash,
+        proposer: validators[height % count]!.publicKey,
+      },
+      txs,
+    };
+    const commit = signCommit(genesis, validators, block);
+    blocks.push({ block, commit, blockBytes: encodeBlock(block), commitBytes: encodeCommit(commit) });
+    prevHash = blockHash(block.header);
+  }
+  return { genesis, validators, blocks };
+}
+
+/** Serves a TestChain's first `tip` blocks; `tip` can be raised to model a growing chain. */
+export class MemoryBlockSource implements BlockSource {
+  private readonly chain: TestChain;
+  tip: number;
+  reads = 0;
+
+  constructor(chain: TestChain, tip = chain.blocks.length) {
+    this.chain = chain;
+    this.tip = tip;
+  }
+
+  tipHeight(): number {
+    return this.tip;
+  }
+
+  getBlock(height: number): StoredBlock | undefined {
+    this.reads++;
+    if (height < 1 || height > this.tip) return undefined;
+    const b = this.chain.blocks[height - 1]!;
+    return { block: b.blockBytes, commit: b.commitBytes };
+  }
+}

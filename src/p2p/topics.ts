@@ -1,0 +1,37 @@
+/**
+ * The one place that names the network's gossip topics and stream protocols. Every name carries
+ * the chain id, so nodes of two chains that meet on one host never exchange messages, and a
+ * version suffix, so a changed encoding can run beside the old one during an upgrade.
+ */
+import { BLOCK_SIZE_BYTES_MAX, TX_SIZE_BYTES_MAX } from '../chain/codec.ts';
+
+export const TOPIC_KINDS = ['tx', 'proposal', 'vote', 'evidence'] as const;
+export type TopicKind = (typeof TOPIC_KINDS)[number];
+
+/** Same rule as the genesis file's chain id, checked again here because names are built from it. */
+export const CHAIN_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/**
+ * The largest payload accepted on each topic. A proposal carries a whole block plus the
+ * proposer's envelope (round, proof-of-lock round, signature); the others are small and fixed.
+ */
+export const TOPIC_MESSAGE_SIZE_BYTES_MAX: Readonly<Record<TopicKind, number>> = {
+  tx: TX_SIZE_BYTES_MAX,
+  proposal: BLOCK_SIZE_BYTES_MAX + 64 * 1024,
+  vote: 1024,
+  // Two conflicting votes and their context.
+  evidence: 4096,
+};
+
+export function topicName(chainId: string, kind: TopicKind): string {
+  return `/dcbt/${chainId}/${kind}/1`;
+}
+
+export function topicNames(chainId: string): Readonly<Record<TopicKind, string>> {
+  return { tx: topicName(chainId, 'tx'), proposal: topicName(chainId, 'proposal'), vote: topicName(chainId, 'vote'), evidence: topicName(chainId, 'evidence') };
+}
+
+/** Request-response block sync: one request frame, one response frame per stream. */
+export function syncProtocol(chainId: string): string {
+  return `/dcbt/${chainId}/sync/1`;
+}
