@@ -32,12 +32,14 @@ export interface BootstrapperDeps {
   random(): number;
   readonly retryMinMs: number;
   readonly retryMaxMs: number;
+  readonly stableConnectionMs: number;
 }
 
 interface Target {
   readonly address: string;
   peer: string | undefined;
   failures: number;
+  connectedAtMs: number | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
   dialing: boolean;
 }
@@ -49,7 +51,7 @@ export class Bootstrapper {
 
   constructor(deps: BootstrapperDeps) {
     this.deps = deps;
-    this.targets = deps.addresses.map((address) => ({ address, peer: peerIdOfAddress(address), failures: 0, timer: undefined, dialing: false }));
+    this.targets = deps.addresses.map((address) => ({ address, peer: peerIdOfAddress(address), failures: 0, connectedAtMs: undefined, timer: undefined, dialing: false }));
   }
 
   start(): void {
@@ -67,7 +69,14 @@ export class Bootstrapper {
 
   /** A connection to `peer` closed: redial it if it is a bootstrap peer. */
   peerDisconnected(peer: string): void {
-    for (const t of this.targets) if (t.peer === peer) this.schedule(t, retryDelayMs(1, this.deps.retryMinMs, this.deps.retryMaxMs, this.deps.random()));
+    for (const t of this.targets) {
+      if (t.peer !== peer) continue;
+      const lastedMs = t.connectedAtMs === undefined ? 0 : this.deps.now() - t.connectedAtMs;
+      t.connectedAtMs = undefined;
+      if (lastedMs < this.deps.stableConnectionMs) t.failures++;
+      else t.failures = 0;
+      this.schedule(t, retryDelayMs(Math.max(1, t.failures), this.deps.retryMinMs, this.deps.retryMaxMs, this.deps.random()));
+    }
   }
 
   /** Bootstrap peers and whether each is connected (for status output). */
@@ -92,10 +101,7 @@ export class Bootstrapper {
 
   private async attempt(t: Target): Promise<void> {
     if (!this.running || t.dialing) return;
-    if (t.peer !== undefined && this.deps.isConnected(t.peer)) {
-      t.failures = 0;
-      return;
-    }
+    if (t.peer !== undefined && this.deps.isConnected(t.peer)) return;
     const bannedUntil = t.peer === undefined ? undefined : this.deps.bannedUntilMs(t.peer);
     if (bannedUntil !== undefined) {
       this.schedule(t, Math.max(0, bannedUntil - this.deps.now()) + 1);
@@ -105,7 +111,8 @@ export class Bootstrapper {
     try {
       const peer = await this.deps.dial(t.address);
       t.peer = peer;
-      t.failures = 0;
+      // Failures are forgiven only once the connection has lasted (see peerDisconnected).
+      t.connectedAtMs = this.deps.now();
       if (peer === this.deps.selfPeerId) this.stopTarget(t);
     } catch {
       t.failures++;

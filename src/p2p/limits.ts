@@ -22,6 +22,12 @@ export interface P2PLimits {
   /** First wait before redialling a bootstrap peer; doubles per failure up to the maximum. */
   readonly bootstrapRetryMinMs: number;
   readonly bootstrapRetryMaxMs: number;
+  /**
+   * A bootstrap connection that drops sooner than this after it opened counts as a failed dial
+   * (so a peer that keeps refusing us after the handshake, e.g. because it banned us, is backed
+   * off from rather than redialled at the minimum interval forever).
+   */
+  readonly bootstrapStableConnectionMs: number;
   /** Invalid messages or responses from one peer within `invalidWindowMs` that get it banned. */
   readonly invalidMessagesMax: number;
   readonly invalidWindowMs: number;
@@ -52,6 +58,7 @@ export const DEFAULT_P2P_LIMITS: P2PLimits = {
   dialTimeoutMs: 5_000,
   bootstrapRetryMinMs: 250,
   bootstrapRetryMaxMs: 30_000,
+  bootstrapStableConnectionMs: 10_000,
   invalidMessagesMax: 10,
   invalidWindowMs: 60_000,
   banDurationMs: 10 * 60_000,

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { retryDelayMs, peerIdOfAddress } from './bootstrap.ts';
 import { PeerPenalties } from './penalties.ts';
 
 const policy = { invalidMessagesMax: 3, invalidWindowMs: 1000, banDurationMs: 5000, penaltyPeersTrackedMax: 4 };
@@ -48,19 +47,4 @@ test('memory stays bounded: the least recently touched peers are forgotten', () 
   assert.equal(p.invalidCount('peer9', 0), 1);
   for (let i = 0; i < 10; i++) p.ban(`banned${i}`, 0);
   assert.equal(p.bannedPeers(1).length, 4);
-});
-
-test('bootstrap retry delays double from the minimum up to the cap, with 50–100 % jitter', () => {
-  assert.equal(retryDelayMs(1, 250, 30_000, 1), 250);
-  assert.equal(retryDelayMs(2, 250, 30_000, 1), 500);
-  assert.equal(retryDelayMs(5, 250, 30_000, 1), 4000);
-  assert.equal(retryDelayMs(20, 250, 30_000, 1), 30_000);
-  assert.equal(retryDelayMs(1000, 250, 30_000, 1), 30_000);
-  assert.equal(retryDelayMs(3, 250, 30_000, 0), 500);
-  assert.equal(retryDelayMs(0, 250, 30_000, 1), 250);
-});
-
-test('the peer id of a bootstrap address', () => {
-  assert.equal(peerIdOfAddress('/ip4/127.0.0.1/tcp/7000/p2p/12D3KooWabc'), '12D3KooWabc');
-  assert.equal(peerIdOfAddress('/ip4/127.0.0.1/tcp/7000'), undefined);
 });

@@ -78,8 +78,11 @@ export function encodeSyncRequest(req: SyncRequest): Bytes {
   return new Writer(SYNC_REQUEST_SIZE_BYTES).u8(SYNC_WIRE_VERSION).u8(req.kind).u64(req.fromHeight).u16(req.count).finish();
 }
 
-/** Decodes and checks a request against the server's per-request maximum. */
-export function decodeSyncRequest(bytes: Bytes, blocksPerRequestMax: number): SyncRequest {
+/**
+ * Decodes and checks a request. A count above the server's own maximum is not an error (the two
+ * sides may be configured differently): the server answers with fewer items.
+ */
+export function decodeSyncRequest(bytes: Bytes): SyncRequest {
   const r = new Reader(bytes, 'sync request');
   const version = r.u8();
   if (version !== SYNC_WIRE_VERSION) r.fail(`unknown version ${version}`);
@@ -92,7 +95,7 @@ export function decodeSyncRequest(bytes: Bytes, blocksPerRequestMax: number): Sy
     if (fromHeight !== 0 || count !== 0) throw new SyncWireError('request', 'a STATUS request carries height 0 and count 0');
   } else {
     if (fromHeight < 1) throw new SyncWireError('request', 'heights start at 1 (genesis is not a block)');
-    if (count < 1 || count > blocksPerRequestMax) throw new SyncWireError('request', `count ${count} is outside 1..${blocksPerRequestMax}`);
+    if (count < 1) throw new SyncWireError('request', 'count must be at least 1');
   }
   return { kind: kind as SyncKind, fromHeight, count };
 }
