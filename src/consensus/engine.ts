@@ -1,0 +1,795 @@
+/**
+ * A Tendermint consensus engine (Buchman, Kwon, Milosevic, "The latest gossip on BFT
+ * consensus", 2018, Algorithm 1) as a synchronous, deterministic state machine.
+ *
+ * Inputs: network messages (`step`), time (`tick`), answers to the engine's own requests
+ * (`propose`, `setValidity`) and blocks the node committed through block sync (`syncedTo`).
+ * Outputs, collected by `ready()`: blocks to commit, state to persist, messages to send, blocks
+ * to build or validate, evidence. No clock, randomness, disk or socket inside: the same inputs
+ * give the same outputs, which is what the simulator relies on.
+ *
+ * The paper's "2f + 1" and "f + 1" become "more than 2/3" and "more than 1/3" of the voting
+ * power of the height's validator set. Rules are named by the paper's line numbers (L22 …).
+ * After every input all rules are re-evaluated until none fires, which is the paper's "upon"
+ * semantics; rules that need `valid(v)` wait until the driver has answered a validation request.
+ */
+import { blockHash } from '../chain/codec.ts';
+import { compareBytes, fromHex, toHex } from '../chain/hash.ts';
+import type { Block, Bytes, CommitCertificate } from '../chain/types.ts';
+import { DcbtError } from '../errors.ts';
+import { duplicateProposalEvidence, duplicateVoteEvidence, evidenceHash, proposalSigningBytes, signedVoteBytes } from './codec.ts';
+import { verifyEvidence } from './evidence.ts';
+import { proposerAt } from './proposer.ts';
+import {
+  VoteStep,
+  type BuildRequest,
+  type ConsensusMessage,
+  type Decision,
+  type EngineConfig,
+  type EngineLimits,
+  type EngineStatus,
+  type Evidence,
+  type PersistedState,
+  type Ready,
+  type SignatureVerifier,
+  type SignedProposal,
+  type SignedVote,
+  type Signer,
+  type Step,
+  type StepResult,
+  type Timeouts,
+  type ValidateRequest,
+  type ValidatorSet,
+  type ValidatorsAt,
+} from './types.ts';
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  proposeMs: 3000,
+  proposeDeltaMs: 500,
+  prevoteMs: 1000,
+  prevoteDeltaMs: 500,
+  precommitMs: 1000,
+  precommitDeltaMs: 500,
+  commitMs: 1000,
+  rebroadcastMs: 2000,
+};
+
+export const DEFAULT_LIMITS: EngineLimits = {
+  roundsAheadMax: 10,
+  nextHeightMessagesMax: 1000,
+  proposalsPerRoundMax: 2,
+  persistedRoundsMax: 8,
+  evidenceSeenMax: 10_000,
+};
+
+export class ConsensusError extends DcbtError<'CONSENSUS_STATE_AHEAD', { persistedHeight: number; height: number }> {}
+
+const NIL = 'nil';
+
+type Added = { readonly status: 'added' } | { readonly status: 'duplicate' } | { readonly status: 'conflict'; readonly existing: SignedVote };
+
+/** One round's votes of one step: first vote per validator counts; power per value. */
+class VoteTally {
+  readonly byValidator = new Map<string, SignedVote>();
+  readonly powerByValue = new Map<string, number>();
+  total = 0;
+
+  add(key: string, vote: SignedVote, power: number): Added {
+    const existing = this.byValidator.get(key);
+    const value = vote.blockHash ? toHex(vote.blockHash) : NIL;
+    if (existing) {
+      const old = existing.blockHash ? toHex(existing.blockHash) : NIL;
+      return old === value ? { status: 'duplicate' } : { status: 'conflict', existing };
+    }
+    this.byValidator.set(key, vote);
+    this.powerByValue.set(value, (this.powerByValue.get(value) ?? 0) + power);
+    this.total += power;
+    return { status: 'added' };
+  }
+
+  power(value: string): number {
+    return this.powerByValue.get(value) ?? 0;
+  }
+}
+
+interface ProposalEntry {
+  readonly proposal: SignedProposal;
+  readonly block: Block;
+  readonly hash: string;
+}
+
+interface RoundState {
+  readonly prevotes: VoteTally;
+  readonly precommits: VoteTally;
+  /** Validators heard from in this round (any message), for the round-skip rule (L55). */
+  readonly heard: Set<string>;
+  heardPower: number;
+  readonly proposals: ProposalEntry[];
+  conflictingProposalSeen: boolean;
+}
+
+type TimerKind = 'propose' | 'prevote' | 'precommit' | 'start' | 'rebroadcast';
+interface Timer {
+  readonly kind: TimerKind;
+  readonly height: number;
+  readonly round: number;
+  readonly atMs: number;
+}
+
+const STEP_ORDER: Record<Step, number> = { propose: 0, prevote: 1, precommit: 2 };
+
+export interface EngineInit {
+  /** The height to decide next: the node's committed height + 1. */
+  readonly height: number;
+  readonly nowMs: number;
+  /** The last state the driver persisted, if any. */
+  readonly persisted?: PersistedState;
+}
+
+export class ConsensusEngine {
+  private readonly chainId: string;
+  private readonly validatorsAt: ValidatorsAt;
+  private readonly signer: Signer | undefined;
+  private readonly signerKey: string | undefined;
+  private readonly verify: SignatureVerifier;
+  private readonly timeouts: Timeouts;
+  private readonly limits: EngineLimits;
+  private nowMs: number;
+
+  // ---- the current height (reset by enterHeight) ----
+  private height = 0;
+  private set!: ValidatorSet;
+  private powers = new Map<string, number>();
+  private totalPower = 0;
+  private round = 0;
+  private stepNow: Step = 'propose';
+  private started = false;
+  private lockedRound = -1;
+  private lockedBlock: Block | null = null;
+  private lockedHash: string | null = null;
+  private validRound = -1;
+  private validBlock: Block | null = null;
+  private validHash: string | null = null;
+  private rounds = new Map<number, RoundState>();
+  /** Every block seen at this height, by hash: a value is identified by its hash. */
+  private blocks = new Map<string, Block>();
+  private validity = new Map<string, boolean>();
+  private validationAsked = new Set<string>();
+  private prevoteTimeoutScheduled = new Set<number>();
+  private precommitTimeoutScheduled = new Set<number>();
+  private lockRuleDone = new Set<number>();
+  /** (round, hash) pairs with precommits of more than 2/3 of the power (L49). */
+  private decisionCandidates: { round: number; hash: string }[] = [];
+  private ownVotes: SignedVote[] = [];
+  private ownProposal: { proposal: SignedProposal; block: Block } | null = null;
+  private timers: Timer[] = [];
+  private nextHeightBuffer: ConsensusMessage[] = [];
+  private readonly evidenceSeen = new Set<string>();
+  /**
+   * The previous height's decision: its precommits (rebuilt from the certificate) and proposal
+   * are sent again when a message of that height shows a validator is one height behind — the
+   * "last commit" gossip that lets it decide without block sync.
+   */
+  private lastDecision: { readonly height: number; readonly votes: readonly SignedVote[]; readonly proposal: ProposalEntry | undefined } | undefined;
+  /** The last-commit gossip goes out at most once per rebroadcastMs. */
+  private catchUpAllowedAtMs = 0;
+
+  // ---- outputs until the next ready() ----
+  private outCommit: Decision[] = [];
+  private outSend: ConsensusMessage[] = [];
+  private outBuild: BuildRequest | undefined;
+  private outValidate: ValidateRequest[] = [];
+  private outEvidence: Evidence[] = [];
+  private persistDirty = false;
+
+  private constructor(config: EngineConfig, nowMs: number) {
+    this.chainId = config.chainId;
+    this.validatorsAt = config.validatorsAt;
+    this.signer = config.signer;
+    this.signerKey = config.signer ? toHex(config.signer.publicKey) : undefined;
+    this.verify = config.verify;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...config.timeouts };
+    this.limits = { ...DEFAULT_LIMITS, ...config.limits };
+    this.nowMs = nowMs;
+  }
+
+  /**
+   * A fresh engine at `init.height`, or one resumed from the state the driver persisted. A
+   * persisted state of an earlier height is ignored (that height was committed since); one of a
+   * later height means the driver broke the commit-before-persist order.
+   */
+  static create(config: EngineConfig, init: EngineInit): ConsensusEngine {
+    const engine = new ConsensusEngine(config, init.nowMs);
+    const p = init.persisted;
+    if (p && p.height > init.height) {
+      throw new ConsensusError(
+        'CONSENSUS_STATE_AHEAD',
+        `the persisted consensus state is at height ${p.height} but the chain's next height is ${init.height}: blocks were lost after the consensus state was saved; restore the block store or resync the node`,
+        { persistedHeight: p.height, height: init.height },
+      );
+    }
+    engine.enterHeight(init.height, null);
+    if (p && p.height === init.height) engine.restore(p);
+    else engine.startRound(0);
+    engine.schedule('rebroadcast', 0, engine.nowMs + engine.timeouts.rebroadcastMs);
+    engine.evaluate();
+    return engine;
+  }
+
+  // ---- public interface ----------------------------------------------------------------------
+
+  status(): EngineStatus {
+    return {
+      height: this.height,
+      round: this.round,
+      step: this.stepNow,
+      started: this.started,
+      lockedRound: this.lockedRound,
+      validRound: this.validRound,
+      proposer: proposerAt(this.set, this.height, this.round),
+    };
+  }
+
+  /** Takes one message from the network (already decoded). */
+  step(message: ConsensusMessage): StepResult {
+    const result = this.receive(message);
+    if (result.status === 'accepted') this.evaluate();
+    return result;
+  }
+
+  /** Advances time; fires due timeouts. Time never goes back: an earlier `nowMs` is ignored. */
+  tick(nowMs: number): void {
+    if (nowMs > this.nowMs) this.nowMs = nowMs;
+    for (;;) {
+      let due: Timer | undefined;
+      for (const t of this.timers) if (t.atMs <= this.nowMs && (!due || t.atMs < due.atMs)) due = t;
+      if (!due) return;
+      this.timers.splice(this.timers.indexOf(due), 1);
+      this.fire(due);
+      this.evaluate();
+    }
+  }
+
+  /** When the driver should call `tick` next (the earliest pending timeout). */
+  nextTimerMs(): number {
+    let next = Infinity;
+    for (const t of this.timers) next = Math.min(next, t.atMs);
+    return next;
+  }
+
+  /**
+   * The answer to a BuildRequest: the block to propose at (height, round). Returns false (and
+   * does nothing) when the engine has moved on or already proposed there. The block must be
+   * valid: the engine does not ask to validate its own proposal.
+   */
+  propose(height: number, round: number, block: Block): boolean {
+    if (height !== this.height || round !== this.round || !this.started || this.stepNow !== 'propose' || !this.isProposer(round) || this.ownProposal?.proposal.round === round) return false;
+    if (this.outBuild?.height === height && this.outBuild.round === round) this.outBuild = undefined;
+    const hash = toHex(blockHash(block.header));
+    this.validity.set(hash, true);
+    this.signProposal(block, -1);
+    this.evaluate();
+    return true;
+  }
+
+  /** The answer to a ValidateRequest. Answers for another height are ignored. */
+  setValidity(height: number, hash: Bytes, valid: boolean): void {
+    if (height !== this.height) return;
+    const key = toHex(hash);
+    if (this.validity.has(key)) return;
+    this.validity.set(key, valid);
+    this.evaluate();
+  }
+
+  /**
+   * The node committed blocks up to `committedHeight` outside consensus (block sync, with
+   * verified certificates): consensus moves on to the next height at once.
+   */
+  syncedTo(committedHeight: number): void {
+    if (committedHeight < this.height) return;
+    this.enterHeight(committedHeight + 1, 0);
+    this.evaluate();
+  }
+
+  hasReady(): boolean {
+    return this.persistDirty || this.outCommit.length > 0 || this.outSend.length > 0 || this.outBuild !== undefined || this.outValidate.length > 0 || this.outEvidence.length > 0;
+  }
+
+  /** Everything produced since the last call (see `Ready` for the order to handle it in). */
+  ready(): Ready {
+    const r: Ready = {
+      commit: this.outCommit,
+      persist: this.persistDirty ? this.snapshot() : undefined,
+      send: this.outSend,
+      build: this.outBuild,
+      validate: this.outValidate,
+      evidence: this.outEvidence,
+    };
+    this.outCommit = [];
+    this.outSend = [];
+    this.outBuild = undefined;
+    this.outValidate = [];
+    this.outEvidence = [];
+    this.persistDirty = false;
+    return r;
+  }
+
+  // ---- heights and rounds ----------------------------------------------------------------------
+
+  /** Resets everything per height; `startDelayMs` null leaves round 0 to the caller. */
+  private enterHeight(height: number, startDelayMs: number | null): void {
+    this.height = height;
+    this.set = this.validatorsAt(height);
+    this.powers = new Map(this.set.validators.map((v) => [toHex(v.publicKey), v.power]));
+    this.totalPower = this.set.validators.reduce((sum, v) => sum + v.power, 0);
+    this.round = 0;
+    this.stepNow = 'propose';
+    this.started = false;
+    this.lockedRound = -1;
+    this.lockedBlock = null;
+    this.lockedHash = null;
+    this.validRound = -1;
+    this.validBlock = null;
+    this.validHash = null;
+    this.rounds = new Map();
+    this.blocks = new Map();
+    this.validity = new Map();
+    this.validationAsked = new Set();
+    this.prevoteTimeoutScheduled = new Set();
+    this.precommitTimeoutScheduled = new Set();
+    this.lockRuleDone = new Set();
+    this.decisionCandidates = [];
+    this.ownVotes = [];
+    this.ownProposal = null;
+    this.timers = this.timers.filter((t) => t.kind === 'rebroadcast');
+    this.outBuild = undefined;
+    this.outValidate = [];
+    this.persistDirty = true;
+    if (startDelayMs !== null) {
+      if (startDelayMs <= 0) this.startRound(0);
+      else this.schedule('start', 0, this.nowMs + startDelayMs);
+    }
+    // Messages that arrived early for this height are taken now (those for the next are kept).
+    const early = this.nextHeightBuffer;
+    this.nextHeightBuffer = [];
+    for (const m of early) this.receive(m);
+  }
+
+  /** StartRound (L11). */
+  private startRound(round: number): void {
+    this.round = round;
+    this.stepNow = 'propose';
+    this.started = true;
+    this.persistDirty = true;
+    this.timers = this.timers.filter((t) => t.kind === 'rebroadcast' || t.round >= round);
+    // Every node, the proposer too, waits for the proposal at most this long: a proposer whose
+    // block builder never answers must not hold up the round.
+    this.schedule('propose', round, this.nowMs + this.timeouts.proposeMs + round * this.timeouts.proposeDeltaMs);
+    if (!this.isProposer(round)) return;
+    if (this.ownProposal?.proposal.round === round) {
+      this.outSend.push({ type: 'proposal', proposal: this.ownProposal.proposal, block: this.ownProposal.block });
+    } else if (this.validBlock) {
+      this.signProposal(this.validBlock, this.validRound);
+    } else {
+      this.outBuild = { height: this.height, round };
+    }
+  }
+
+  private restore(p: PersistedState): void {
+    this.round = p.round;
+    this.stepNow = p.step;
+    this.started = true;
+    if (p.locked) {
+      this.lockedRound = p.locked.round;
+      this.lockedBlock = p.locked.block;
+      this.lockedHash = this.remember(p.locked.block, true);
+    }
+    if (p.valid) {
+      this.validRound = p.valid.round;
+      this.validBlock = p.valid.block;
+      this.validHash = this.remember(p.valid.block, true);
+    }
+    for (const v of p.votes) {
+      const key = toHex(v.validator);
+      const power = this.powers.get(key);
+      if (v.height !== this.height || key !== this.signerKey || power === undefined) continue;
+      const rs = this.roundState(v.round);
+      (v.step === VoteStep.PREVOTE ? rs.prevotes : rs.precommits).add(key, v, power);
+      this.hear(rs, key, power);
+      this.ownVotes.push(v);
+      const voted: Step = v.step === VoteStep.PREVOTE ? 'prevote' : 'precommit';
+      if (v.round === this.round && STEP_ORDER[voted] > STEP_ORDER[this.stepNow]) this.stepNow = voted;
+      if (v.step === VoteStep.PRECOMMIT && v.blockHash) this.noteCandidate(v.round, toHex(v.blockHash));
+    }
+    if (p.proposal && p.proposal.proposal.height === this.height && p.proposal.proposal.round === this.round) {
+      this.ownProposal = { proposal: p.proposal.proposal, block: p.proposal.block };
+      const hash = this.remember(p.proposal.block, true);
+      this.roundState(this.round).proposals.push({ proposal: p.proposal.proposal, block: p.proposal.block, hash });
+    }
+    this.persistDirty = true;
+    if (this.stepNow === 'propose') {
+      this.schedule('propose', this.round, this.nowMs + this.timeouts.proposeMs + this.round * this.timeouts.proposeDeltaMs);
+      if (this.isProposer(this.round)) {
+        if (this.ownProposal) this.outSend.push({ type: 'proposal', proposal: this.ownProposal.proposal, block: this.ownProposal.block });
+        else if (this.validBlock) this.signProposal(this.validBlock, this.validRound);
+        else this.outBuild = { height: this.height, round: this.round };
+      }
+    }
+    this.rebroadcast();
+  }
+
+  private snapshot(): PersistedState {
+    const oldest = this.round - this.limits.persistedRoundsMax + 1;
+    this.ownVotes = this.ownVotes.filter((v) => v.round >= oldest);
+    return {
+      height: this.height,
+      round: this.round,
+      step: this.stepNow,
+      locked: this.lockedBlock ? { round: this.lockedRound, block: this.lockedBlock } : null,
+      valid: this.validBlock ? { round: this.validRound, block: this.validBlock } : null,
+      votes: [...this.ownVotes],
+      proposal: this.ownProposal && this.ownProposal.proposal.round === this.round ? this.ownProposal : null,
+    };
+  }
+
+  // ---- receiving -------------------------------------------------------------------------------
+
+  private receive(m: ConsensusMessage): StepResult {
+    if (m.type === 'evidence') return this.receiveEvidence(m.evidence);
+    const height = m.type === 'vote' ? m.vote.height : m.proposal.height;
+    if (height < this.height) {
+      if (height === this.height - 1) this.sendLastDecision();
+      return { status: 'stale' };
+    }
+    if (height > this.height + 1) return { status: 'future' };
+    if (height === this.height + 1) {
+      if (this.nextHeightBuffer.length >= this.limits.nextHeightMessagesMax) return { status: 'future' };
+      this.nextHeightBuffer.push(m);
+      return { status: 'buffered' };
+    }
+    return m.type === 'vote' ? this.receiveVote(m.vote) : this.receiveProposal(m.proposal, m.block);
+  }
+
+  private receiveVote(vote: SignedVote): StepResult {
+    const key = toHex(vote.validator);
+    const power = this.powers.get(key);
+    if (power === undefined) return { status: 'invalid', reason: `${key} is not a validator at height ${this.height}` };
+    if (vote.round > this.round + this.limits.roundsAheadMax) return { status: 'future' };
+    const rs = this.roundState(vote.round);
+    const tally = vote.step === VoteStep.PREVOTE ? rs.prevotes : rs.precommits;
+    const existing = tally.byValidator.get(key);
+    const value = vote.blockHash ? toHex(vote.blockHash) : NIL;
+    if (existing && (existing.blockHash ? toHex(existing.blockHash) : NIL) === value) return { status: 'duplicate' };
+    if (!this.verify(vote.validator, signedVoteBytes(this.chainId, vote), vote.signature)) return { status: 'invalid', reason: `bad vote signature by ${key}` };
+    const added = tally.add(key, vote, power);
+    if (added.status === 'conflict') {
+      this.surfaceEvidence(duplicateVoteEvidence(added.existing, vote));
+      return { status: 'accepted' };
+    }
+    this.hear(rs, key, power);
+    if (vote.step === VoteStep.PRECOMMIT && vote.blockHash) this.noteCandidate(vote.round, value);
+    return { status: 'accepted' };
+  }
+
+  private receiveProposal(p: SignedProposal, block: Block): StepResult {
+    // Proposals beyond the next round are not needed yet; the proposer sends again.
+    if (p.round > this.round + 1) return { status: 'future' };
+    if (p.polRound < -1 || p.polRound >= p.round) return { status: 'invalid', reason: `proposal polRound ${p.polRound} is not below its round ${p.round}` };
+    const key = toHex(p.proposer);
+    const expected = toHex(proposerAt(this.set, this.height, p.round));
+    if (key !== expected) return { status: 'invalid', reason: `${key} is not the proposer of height ${this.height} round ${p.round}` };
+    const hash = toHex(blockHash(block.header));
+    if (hash !== toHex(p.blockHash)) return { status: 'invalid', reason: 'the proposed block does not hash to the signed block hash' };
+    const rs = this.roundState(p.round);
+    if (rs.proposals.some((e) => e.hash === hash && e.proposal.polRound === p.polRound)) return { status: 'duplicate' };
+    if (!this.verify(p.proposer, proposalSigningBytes(this.chainId, p), p.signature)) return { status: 'invalid', reason: `bad proposal signature by ${key}` };
+    const first = rs.proposals[0];
+    if (first) {
+      if (!rs.conflictingProposalSeen) {
+        rs.conflictingProposalSeen = true;
+        this.surfaceEvidence(duplicateProposalEvidence(first.proposal, p));
+      }
+      if (rs.proposals.length >= this.limits.proposalsPerRoundMax) return { status: 'accepted' };
+    }
+    rs.proposals.push({ proposal: p, block, hash });
+    this.remember(block, undefined);
+    this.hear(rs, key, this.powers.get(key) ?? 0);
+    return { status: 'accepted' };
+  }
+
+  private receiveEvidence(e: Evidence): StepResult {
+    const height = e.a.height;
+    if (height > this.height) return { status: 'future' };
+    const id = toHex(evidenceHash(e));
+    if (this.evidenceSeen.has(id)) return { status: 'duplicate' };
+    try {
+      verifyEvidence(e, { chainId: this.chainId, validatorsAt: this.validatorsAt, verify: this.verify });
+    } catch (error) {
+      return { status: 'invalid', reason: (error as Error).message };
+    }
+    this.surfaceEvidence(e, id);
+    return { status: 'accepted' };
+  }
+
+  private surfaceEvidence(e: Evidence, id = toHex(evidenceHash(e))): void {
+    if (this.evidenceSeen.has(id)) return;
+    if (this.evidenceSeen.size >= this.limits.evidenceSeenMax) this.evidenceSeen.delete(this.evidenceSeen.values().next().value!);
+    this.evidenceSeen.add(id);
+    this.outEvidence.push(e);
+  }
+
+  // ---- the rules -------------------------------------------------------------------------------
+
+  private evaluate(): void {
+    for (let guard = 0; guard < 10_000; guard++) {
+      if (!this.applyOneRule()) return;
+    }
+    throw new Error('consensus rules did not settle (an engine bug)');
+  }
+
+  /** Applies the first rule that fires; false when none does. */
+  private applyOneRule(): boolean {
+    if (this.ruleDecide()) return true;
+    if (this.ruleRoundSkip()) return true;
+    if (!this.started) return false;
+    const rs = this.rounds.get(this.round);
+    if (!rs) return false;
+    return this.ruleProposal(rs) || this.rulePrevoteTimeout(rs) || this.ruleLock(rs) || this.rulePrevoteNil(rs) || this.rulePrecommitTimeout(rs);
+  }
+
+  /** L49: a proposal for v and precommits for v of more than 2/3 in some round: decide. */
+  private ruleDecide(): boolean {
+    for (const c of this.decisionCandidates) {
+      const block = this.blocks.get(c.hash);
+      if (!block || !this.isValid(c.hash, block)) continue;
+      this.decide(c.round, c.hash, block);
+      return true;
+    }
+    return false;
+  }
+
+  /** L55: messages of a higher round from more than 1/3 of the power: go to that round. */
+  private ruleRoundSkip(): boolean {
+    let target = -1;
+    for (const [r, rs] of this.rounds) if (r > this.round && r > target && 3 * rs.heardPower > this.totalPower) target = r;
+    if (target < 0) return false;
+    this.startRound(target);
+    return true;
+  }
+
+  /** L22 and L28: the first proposal of this round decides our prevote. */
+  private ruleProposal(rs: RoundState): boolean {
+    if (this.stepNow !== 'propose') return false;
+    const entry = rs.proposals[0];
+    if (!entry) return false;
+    const { polRound } = entry.proposal;
+    const v = entry.hash;
+    let acceptable: boolean;
+    if (polRound === -1) {
+      acceptable = this.lockedRound === -1 || this.lockedHash === v;
+    } else {
+      const pol = this.rounds.get(polRound);
+      if (!pol || !this.quorum(pol.prevotes.power(v))) return false;
+      acceptable = this.lockedRound <= polRound || this.lockedHash === v;
+    }
+    if (!acceptable) {
+      this.vote(VoteStep.PREVOTE, null);
+      return true;
+    }
+    const valid = this.validityOf(v, entry.block);
+    if (valid === undefined) return false;
+    this.vote(VoteStep.PREVOTE, valid ? v : null);
+    return true;
+  }
+
+  /** L34: prevotes of more than 2/3 for anything: start the prevote timeout, once per round. */
+  private rulePrevoteTimeout(rs: RoundState): boolean {
+    if (this.stepNow !== 'prevote' || this.prevoteTimeoutScheduled.has(this.round) || !this.quorum(rs.prevotes.total)) return false;
+    this.prevoteTimeoutScheduled.add(this.round);
+    this.schedule('prevote', this.round, this.nowMs + this.timeouts.prevoteMs + this.round * this.timeouts.prevoteDeltaMs);
+    return true;
+  }
+
+  /** L36: a valid proposal with prevotes of more than 2/3 (a polka): lock and precommit it; remember it as valid. */
+  private ruleLock(rs: RoundState): boolean {
+    if (this.stepNow === 'propose' || this.lockRuleDone.has(this.round)) return false;
+    for (const [value, power] of rs.prevotes.powerByValue) {
+      if (value === NIL || !this.quorum(power)) continue;
+      const block = this.blocks.get(value);
+      if (!block || !this.isValid(value, block)) continue;
+      this.lockRuleDone.add(this.round);
+      if (this.stepNow === 'prevote') {
+        this.lockedRound = this.round;
+        this.lockedBlock = block;
+        this.lockedHash = value;
+        this.vote(VoteStep.PRECOMMIT, value);
+      }
+      this.validRound = this.round;
+      this.validBlock = block;
+      this.validHash = value;
+      this.persistDirty = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** L44: prevotes for nil of more than 2/3: precommit nil. */
+  private rulePrevoteNil(rs: RoundState): boolean {
+    if (this.stepNow !== 'prevote' || !this.quorum(rs.prevotes.power(NIL))) return false;
+    this.vote(VoteStep.PRECOMMIT, null);
+    return true;
+  }
+
+  /** L47: precommits of more than 2/3 for anything: start the precommit timeout, once per round. */
+  private rulePrecommitTimeout(rs: RoundState): boolean {
+    if (this.precommitTimeoutScheduled.has(this.round) || !this.quorum(rs.precommits.total)) return false;
+    this.precommitTimeoutScheduled.add(this.round);
+    this.schedule('precommit', this.round, this.nowMs + this.timeouts.precommitMs + this.round * this.timeouts.precommitDeltaMs);
+    return true;
+  }
+
+  private decide(round: number, hash: string, block: Block): void {
+    const votes = [...(this.rounds.get(round)?.precommits.byValidator.values() ?? [])].filter((v) => v.blockHash && toHex(v.blockHash) === hash);
+    votes.sort((a, b) => compareBytes(a.validator, b.validator));
+    const certificate: CommitCertificate = {
+      height: this.height,
+      round,
+      blockHash: blockHash(block.header),
+      signatures: votes.map((v) => ({ validator: v.validator, signature: v.signature })),
+    };
+    this.outCommit.push({ block, certificate });
+    const proposal = [...(this.rounds.get(round)?.proposals ?? []), ...[...this.rounds.values()].flatMap((r) => r.proposals)].find((e) => e.hash === hash);
+    this.lastDecision = { height: this.height, votes, proposal };
+    this.enterHeight(this.height + 1, this.timeouts.commitMs);
+  }
+
+  // ---- timeouts --------------------------------------------------------------------------------
+
+  private schedule(kind: TimerKind, round: number, atMs: number): void {
+    this.timers.push({ kind, height: this.height, round, atMs });
+  }
+
+  private fire(t: Timer): void {
+    if (t.kind === 'rebroadcast') {
+      this.rebroadcast();
+      this.schedule('rebroadcast', 0, this.nowMs + this.timeouts.rebroadcastMs);
+      return;
+    }
+    if (t.height !== this.height) return;
+    switch (t.kind) {
+      case 'start':
+        if (!this.started) this.startRound(0);
+        return;
+      case 'propose': // L57
+        if (t.round === this.round && this.stepNow === 'propose') this.vote(VoteStep.PREVOTE, null);
+        return;
+      case 'prevote': // L61
+        if (t.round === this.round && this.stepNow === 'prevote') this.vote(VoteStep.PRECOMMIT, null);
+        return;
+      case 'precommit': // L65
+        if (t.round === this.round) this.startRound(this.round + 1);
+        return;
+    }
+  }
+
+  /** Own messages of recent rounds again, and the round's proposal (relayed, if valid). */
+  private rebroadcast(): void {
+    if (!this.started) return;
+    const rs = this.rounds.get(this.round);
+    const first = rs?.proposals[0];
+    if (this.ownProposal && this.ownProposal.proposal.round === this.round) {
+      this.outSend.push({ type: 'proposal', proposal: this.ownProposal.proposal, block: this.ownProposal.block });
+    } else if (first && this.validity.get(first.hash) === true) {
+      this.outSend.push({ type: 'proposal', proposal: first.proposal, block: first.block });
+    }
+    for (const v of this.ownVotes) if (v.round >= this.round - 1) this.outSend.push({ type: 'vote', vote: v });
+    // The polka behind our valid block (others' prevotes included): a proposal that re-proposes
+    // it names that round, and validators locked earlier can only accept it (L28) once they have
+    // seen those prevotes, which may have been lost.
+    if (this.validRound >= 0 && this.validRound < this.round - 1) {
+      for (const v of this.rounds.get(this.validRound)?.prevotes.byValidator.values() ?? []) {
+        if (v.blockHash && toHex(v.blockHash) === this.validHash) this.outSend.push({ type: 'vote', vote: v });
+      }
+    }
+  }
+
+  private sendLastDecision(): void {
+    const last = this.lastDecision;
+    if (!last || last.height !== this.height - 1 || this.nowMs < this.catchUpAllowedAtMs) return;
+    this.catchUpAllowedAtMs = this.nowMs + this.timeouts.rebroadcastMs;
+    if (last.proposal) this.outSend.push({ type: 'proposal', proposal: last.proposal.proposal, block: last.proposal.block });
+    for (const vote of last.votes) this.outSend.push({ type: 'vote', vote });
+  }
+
+  // ---- signing ---------------------------------------------------------------------------------
+
+  private isProposer(round: number): boolean {
+    return this.signerKey !== undefined && this.powers.has(this.signerKey) && toHex(proposerAt(this.set, this.height, round)) === this.signerKey;
+  }
+
+  private signProposal(block: Block, polRound: number): void {
+    const signer = this.signer!;
+    const hash = blockHash(block.header);
+    const unsigned = { height: this.height, round: this.round, polRound, blockHash: hash };
+    const proposal: SignedProposal = { ...unsigned, proposer: signer.publicKey, signature: signer.sign(proposalSigningBytes(this.chainId, unsigned)) };
+    this.ownProposal = { proposal, block };
+    const key = this.remember(block, true);
+    const rs = this.roundState(this.round);
+    rs.proposals.unshift({ proposal, block, hash: key });
+    this.hear(rs, this.signerKey!, this.powers.get(this.signerKey!) ?? 0);
+    this.outSend.push({ type: 'proposal', proposal, block });
+    this.persistDirty = true;
+  }
+
+  /**
+   * Moves to the step after voting and, for a validator, signs the vote. The one place votes are
+   * signed: it never signs a second vote for a (round, step), so nothing — a rule firing twice,
+   * a restart from persisted state — can make this validator equivocate.
+   */
+  private vote(step: VoteStep, hash: string | null): void {
+    this.stepNow = step === VoteStep.PREVOTE ? 'prevote' : 'precommit';
+    this.persistDirty = true;
+    const key = this.signerKey;
+    const power = key === undefined ? undefined : this.powers.get(key);
+    if (!this.signer || key === undefined || power === undefined) return;
+    if (this.ownVotes.some((v) => v.round === this.round && v.step === step)) return;
+    const unsigned = { step, height: this.height, round: this.round, blockHash: hash === null ? null : fromHex(hash) };
+    const vote: SignedVote = { ...unsigned, validator: this.signer.publicKey, signature: this.signer.sign(signedVoteBytes(this.chainId, unsigned)) };
+    this.ownVotes.push(vote);
+    const rs = this.roundState(this.round);
+    (step === VoteStep.PREVOTE ? rs.prevotes : rs.precommits).add(key, vote, power);
+    this.hear(rs, key, power);
+    if (step === VoteStep.PRECOMMIT && hash) this.noteCandidate(this.round, hash);
+    this.outSend.push({ type: 'vote', vote });
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private quorum(power: number): boolean {
+    return 3 * power > 2 * this.totalPower;
+  }
+
+  private roundState(round: number): RoundState {
+    let rs = this.rounds.get(round);
+    if (!rs) {
+      rs = { prevotes: new VoteTally(), precommits: new VoteTally(), heard: new Set(), heardPower: 0, proposals: [], conflictingProposalSeen: false };
+      this.rounds.set(round, rs);
+    }
+    return rs;
+  }
+
+  private hear(rs: RoundState, key: string, power: number): void {
+    if (rs.heard.has(key)) return;
+    rs.heard.add(key);
+    rs.heardPower += power;
+  }
+
+  private noteCandidate(round: number, hash: string): void {
+    const rs = this.rounds.get(round);
+    if (!rs || !this.quorum(rs.precommits.power(hash))) return;
+    if (!this.decisionCandidates.some((c) => c.round === round && c.hash === hash)) this.decisionCandidates.push({ round, hash });
+  }
+
+  /** Keeps a block by hash; `valid` true marks blocks this node already knows are valid. */
+  private remember(block: Block, valid: true | undefined): string {
+    const key = toHex(blockHash(block.header));
+    if (!this.blocks.has(key)) this.blocks.set(key, block);
+    if (valid) this.validity.set(key, true);
+    return key;
+  }
+
+  /** The block's validity, asking the driver once when unknown. */
+  private validityOf(hash: string, block: Block): boolean | undefined {
+    const known = this.validity.get(hash);
+    if (known !== undefined) return known;
+    if (!this.validationAsked.has(hash)) {
+      this.validationAsked.add(hash);
+      this.outValidate.push({ height: this.height, blockHash: blockHash(block.header), block });
+    }
+    return undefined;
+  }
+
+  private isValid(hash: string, block: Block): boolean {
+    return this.validityOf(hash, block) === true;
+  }
+}
