@@ -7,6 +7,13 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
+import { Accounts, type AuthRateLimits, type TokenLifetimes } from './accounts/index.ts';
+import { accountCatalogues } from './accounts/i18n/index.ts';
+import { accountNav } from './accounts/nav.ts';
+import type { ScryptParams } from './accounts/passwords.ts';
+import { Permissions } from './accounts/roles.ts';
+import { registerAccountRoutes } from './accounts/routes.ts';
+import { accountMigrations, type SessionLimits } from './accounts/store.ts';
 import { Assets } from './assets.ts';
 import { loadContent, type ContentStore } from './content/index.ts';
 import type { HubDb } from './db/index.ts';
@@ -15,6 +22,7 @@ import { escapeHtml, html, raw, type SafeHtml } from './html.ts';
 import { coreCatalogues } from './i18n/catalogues.ts';
 import { I18n, isLocale, langAttrs, LOCALES, negotiateLocale, type Locale } from './i18n/index.ts';
 import { localePath, renderLayout } from './layout.ts';
+import { DEFAULT_FROM, Mailer } from './mail/index.ts';
 import { modules as defaultModules } from './modules/index.ts';
 import type { HubModule, ModuleContext, NavEntry, PageSpec, RequestView } from './modules/types.ts';
 import { MARK_END, MARK_START, SearchIndex } from './search.ts';
@@ -35,11 +43,31 @@ export interface HubOptions {
   rateLimitPerMinute?: number | false;
   /** Set behind a reverse proxy so client addresses (rate limits, logs) come from X-Forwarded-For. */
   trustProxy?: boolean;
+  accounts?: HubAccountOptions;
 }
+
+export interface HubAccountOptions {
+  /** Where mail goes; an in-memory outbox when omitted. The hub closes it when it closes. */
+  mailer?: Mailer;
+  /** Base URL of links in e-mail, e.g. https://hub.example.org; a function when known only after listen. */
+  publicUrl?: string | (() => string);
+  /** The account with this address becomes an admin when confirmed (DCBT_HUB_ADMIN_EMAIL). */
+  adminEmail?: string | undefined;
+  scrypt?: ScryptParams;
+  sessionLimits?: SessionLimits;
+  tokenLifetimes?: TokenLifetimes;
+  rateLimits?: AuthRateLimits;
+  /** Clock for sessions, tokens and limits (tests move it forward). */
+  now?: () => number;
+}
+
+/** Module ids that would collide with the core's catalogue prefixes or paths. */
+const RESERVED_MODULE_IDS = new Set(['core', 'account', 'accounts', 'admin', 'mail']);
 
 /** The core catalogues plus every module's messages. */
 export function createI18n(modules: readonly HubModule[] = defaultModules): I18n {
   const i18n = new I18n(coreCatalogues);
+  i18n.extend('account', accountCatalogues);
   for (const m of modules) i18n.extend(m.id, m.messages);
   return i18n;
 }
@@ -55,7 +83,8 @@ function validateModules(modules: readonly HubModule[]): void {
   const ids = new Set<string>();
   for (const m of modules) {
     if (!/^[a-z][a-z0-9]*$/.test(m.id)) throw new Error(`module id "${m.id}" must be lower-case ASCII letters and digits`);
-    if (ids.has(m.id) || m.id === 'core') throw new Error(`module id "${m.id}" is used twice`);
+    if (RESERVED_MODULE_IDS.has(m.id)) throw new Error(`module id "${m.id}" is reserved for the core`);
+    if (ids.has(m.id)) throw new Error(`module id "${m.id}" is used twice`);
     ids.add(m.id);
     for (const p of m.permissions) {
       if (!p.startsWith(`${m.id}.`)) throw new Error(`permission "${p}" of module "${m.id}" must start with "${m.id}."`);
@@ -97,7 +126,8 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
   validateModules(modules);
   const { db, content, i18n } = options;
 
-  await migrate(db, [{ module: 'core', migrations: coreMigrations }, ...modules.map((m) => ({ module: m.id, migrations: m.migrations }))]);
+  const permissions = new Permissions(modules);
+  await migrate(db, [{ module: 'core', migrations: coreMigrations }, { module: 'accounts', migrations: accountMigrations }, ...modules.map((m) => ({ module: m.id, migrations: m.migrations }))]);
   for (const m of modules) await m.seed?.(db);
 
   const search = new SearchIndex();
@@ -109,7 +139,22 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
   const stylesheet = assets.url('hub.css');
   const icon = assets.url('favicon.svg');
   const nav: NavEntry[] = modules.flatMap((m) => (m.nav === undefined ? [] : [m.nav]));
-  const csrf = new Csrf(options.csrfSecret ?? randomBytes(32), { secureCookie: options.https === true });
+  const accountOptions = options.accounts ?? {};
+  const mailer = accountOptions.mailer ?? new Mailer({ transport: { kind: 'memory' }, from: DEFAULT_FROM });
+  const publicUrl = accountOptions.publicUrl ?? 'http://localhost';
+  const accounts = new Accounts(db, permissions, {
+    mailer,
+    publicUrl: typeof publicUrl === 'string' ? () => publicUrl : publicUrl,
+    secureCookies: options.https === true,
+    adminEmail: accountOptions.adminEmail,
+    ...(accountOptions.scrypt === undefined ? {} : { scrypt: accountOptions.scrypt }),
+    ...(accountOptions.sessionLimits === undefined ? {} : { sessionLimits: accountOptions.sessionLimits }),
+    ...(accountOptions.tokenLifetimes === undefined ? {} : { tokenLifetimes: accountOptions.tokenLifetimes }),
+    ...(accountOptions.rateLimits === undefined ? {} : { rateLimits: accountOptions.rateLimits }),
+    ...(accountOptions.now === undefined ? {} : { now: accountOptions.now }),
+  });
+  await accounts.promoteConfiguredAdmin();
+  const csrf = new Csrf(options.csrfSecret ?? randomBytes(32), { secureCookie: options.https === true, bind: (request) => accounts.csrfBinding(request) });
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -124,6 +169,11 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
   });
 
   registerSecurityHeaders(app, { hsts: options.https === true });
+
+  // Who is signed in, before CSRF checks (tokens are bound to the session) and handlers.
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/assets/')) await accounts.resolve(request);
+  });
 
   if (options.rateLimitPerMinute !== false) {
     await app.register(rateLimit, {
@@ -153,7 +203,8 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
     const { locale, inUrl } = requestLocale(request);
     const { path, search: qs } = splitUrl(request.url, inUrl);
     const t = i18n.translator(locale);
-    const body = renderLayout({ t, path, search: qs, nav, stylesheet, icon, spec });
+    const account = accountNav({ t, user: accounts.user(request), path, search: qs, csrfField: () => csrf.field(request, reply) });
+    const body = renderLayout({ t, path, search: qs, nav, stylesheet, icon, spec, account });
     return reply
       .code(spec.status ?? 200)
       .header('content-type', 'text/html; charset=utf-8')
@@ -174,6 +225,15 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
     });
   };
 
+  const requireUser = (request: FastifyRequest, reply: FastifyReply) => {
+    const user = accounts.user(request);
+    if (user !== undefined) return user;
+    const { locale } = requestLocale(request);
+    const next = request.method === 'GET' ? `?${new URLSearchParams({ next: request.url }).toString()}` : '';
+    void reply.redirect(`${localePath(locale, '/account/sign-in')}${next}`, 303);
+    return undefined;
+  };
+
   const ctx: ModuleContext = {
     db,
     content,
@@ -189,6 +249,26 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
       return undefined;
     },
     csrfField: (request, reply) => csrf.field(request, reply),
+    user: (request) => accounts.user(request),
+    can: (request, permission) => {
+      if (!permissions.all.has(permission)) throw new Error(`permission "${permission}" is not declared by any module`);
+      return accounts.user(request)?.can(permission) === true;
+    },
+    requireUser,
+    requirePermission: (request, reply, permission) => {
+      if (!permissions.all.has(permission)) throw new Error(`permission "${permission}" is not declared by any module`);
+      const user = requireUser(request, reply);
+      if (user === undefined || user.can(permission)) return user;
+      const t = i18n.translator(requestLocale(request).locale);
+      page(request, reply, {
+        status: 403,
+        title: t.text('account.denied.title'),
+        body: html`<p>${t('account.denied.text', { role: t.text(`account.role.${user.role}`) })}</p>
+<p><a href="${localePath(t.locale, '')}">${t('core.error.goHome')}</a></p>`,
+      });
+      return undefined;
+    },
+    userNames: (ids) => accounts.store.names(ids),
   };
 
   app.addHook('preHandler', async (request, reply) => {
@@ -273,12 +353,18 @@ ${pagination}`;
         });
       });
 
+      registerAccountRoutes(scope, ctx, {
+        accounts,
+        tooMany: (request, reply, retryAfterSeconds) => errorPage(request, reply.header('retry-after', String(retryAfterSeconds)), 429),
+        badRequest: (request, reply) => errorPage(request, reply, 400),
+      });
       for (const m of modules) await m.routes(scope, ctx);
     },
     { prefix: '/:locale' },
   );
 
   app.addHook('onClose', async () => {
+    await mailer.close();
     await search.close();
   });
 

@@ -13,6 +13,8 @@ export interface LayoutInput {
   stylesheet: string;
   icon: string;
   spec: PageSpec;
+  /** The account links (sign in, or the signed-in user's), rendered by the accounts code. */
+  account?: SafeHtml;
 }
 
 export function localePath(locale: Locale, path: string): string {
@@ -80,6 +82,7 @@ ${alternates}
 <div class="wrap header-inner">
 <a class="brand" href="${localePath(locale, '')}">${t('core.siteName')}</a>
 <nav class="languages" aria-label="${t.text('core.language.label')}"><ul>${languages}</ul></nav>
+${input.account ?? ''}
 <nav class="main-nav" aria-label="${t.text('core.nav.main')}"><ul>
 ${navItems.map((item) =>
   isCurrent(item.path, path)

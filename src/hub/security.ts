@@ -5,6 +5,9 @@
  * cookie (HttpOnly, SameSite=Lax); the form carries HMAC(secret, cookie) in a hidden `_csrf`
  * field (or the `x-csrf-token` header for scripts). Every POST, PUT, PATCH and DELETE must
  * present a token matching its cookie, and a cross-site Origin is refused outright.
+ * Once someone is signed in, tokens are also bound to their session (`bind`), so a token made
+ * for one session (or for none) is refused in another. Over HTTPS the cookie is
+ * `__Host-hub_csrf`: a sibling subdomain cannot set it.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -52,28 +55,33 @@ function readCookie(request: FastifyRequest, name: string): string | undefined {
 export class Csrf {
   readonly #secret: Buffer;
   readonly #secure: boolean;
+  readonly #cookie: string;
+  readonly #bind: (request: FastifyRequest) => string;
 
-  constructor(secret: Buffer, options: { secureCookie: boolean }) {
+  constructor(secret: Buffer, options: { secureCookie: boolean; bind?: (request: FastifyRequest) => string }) {
     if (secret.length < 32) throw new Error('the CSRF secret must be at least 32 bytes');
     this.#secret = secret;
     this.#secure = options.secureCookie;
+    this.#cookie = options.secureCookie ? `__Host-${COOKIE}` : COOKIE;
+    this.#bind = options.bind ?? (() => '');
   }
 
-  #sign(value: string): string {
-    return createHmac('sha256', this.#secret).update(`csrf:${value}`).digest('base64url');
+  #sign(request: FastifyRequest, value: string): string {
+    const binding = this.#bind(request);
+    return createHmac('sha256', this.#secret).update(binding === '' ? `csrf:${value}` : `csrf:${binding}:${value}`).digest('base64url');
   }
 
   /** The token for this request, setting the cookie when the browser has none yet. */
   token(request: FastifyRequest, reply: FastifyReply): string {
-    let value = readCookie(request, COOKIE);
+    let value = readCookie(request, this.#cookie);
     if (value === undefined || !/^[A-Za-z0-9_-]{43}$/.test(value)) {
       value = randomBytes(32).toString('base64url');
       const attributes = ['Path=/', 'HttpOnly', 'SameSite=Lax', ...(this.#secure ? ['Secure'] : [])];
-      reply.header('set-cookie', `${COOKIE}=${value}; ${attributes.join('; ')}`);
+      reply.header('set-cookie', `${this.#cookie}=${value}; ${attributes.join('; ')}`);
       // Later calls in the same request must see the same value.
-      request.headers.cookie = `${request.headers.cookie ?? ''}${request.headers.cookie ? '; ' : ''}${COOKIE}=${value}`;
+      request.headers.cookie = `${request.headers.cookie ?? ''}${request.headers.cookie ? '; ' : ''}${this.#cookie}=${value}`;
     }
-    return this.#sign(value);
+    return this.#sign(request, value);
   }
 
   field(request: FastifyRequest, reply: FastifyReply): SafeHtml {
@@ -94,12 +102,12 @@ export class Csrf {
       }
       if (host === undefined || originHost !== host) return false;
     }
-    const cookie = readCookie(request, COOKIE);
+    const cookie = readCookie(request, this.#cookie);
     if (cookie === undefined) return false;
     const body = request.body as Record<string, unknown> | undefined;
     const sent = typeof body?._csrf === 'string' ? body._csrf : request.headers['x-csrf-token'];
     if (typeof sent !== 'string') return false;
-    const expected = Buffer.from(this.#sign(cookie));
+    const expected = Buffer.from(this.#sign(request, cookie));
     const given = Buffer.from(sent);
     return expected.length === given.length && timingSafeEqual(expected, given);
   }

@@ -3,14 +3,21 @@
  * data dir, or PostgreSQL when DATABASE_URL is set), runs migrations and listens.
  *
  *   npx node src/hub/server.ts [--port 8080] [--host 127.0.0.1] [--data-dir .dcbt]
+ *   npx node src/hub/server.ts --create-admin alice@example.org [--public-url https://hub.example.org]
+ *
+ * Mail goes through SMTP when DCBT_HUB_SMTP_HOST is set (see mail/index.ts), otherwise into
+ * <dataDir>/outbox/. Links in mail start with --public-url / DCBT_HUB_PUBLIC_URL, or the
+ * listening address when neither is set.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildHub, createI18n, loadHubContent } from './app.ts';
+import { createAdmin } from './accounts/admin.ts';
+import { buildHub, createI18n, loadHubContent, type HubAccountOptions } from './app.ts';
 import { openDatabase } from './db/index.ts';
+import { DEFAULT_FROM, Mailer, mailTransportFromEnv, type MailTransportConfig } from './mail/index.ts';
 import { modules } from './modules/index.ts';
 
 export const DEFAULT_CONTENT_DIR = fileURLToPath(new URL('../../content/', import.meta.url));
@@ -27,6 +34,16 @@ export interface StartHubOptions {
   /** pino logger options, or false for silence. */
   logger?: boolean | { level: string };
   https?: boolean;
+  /** Base URL of links in e-mail; defaults to DCBT_HUB_PUBLIC_URL, else the listening URL. */
+  publicUrl?: string | undefined;
+  /** Defaults to SMTP from DCBT_HUB_SMTP_* when set, else <dataDir>/outbox/. */
+  mailTransport?: MailTransportConfig;
+  /** The From header; defaults to DCBT_HUB_MAIL_FROM. */
+  mailFrom?: string | undefined;
+  /** This address becomes an admin once confirmed; defaults to DCBT_HUB_ADMIN_EMAIL. */
+  adminEmail?: string | undefined;
+  /** Password hashing cost, session and token lifetimes, form limits (tests use cheaper ones). */
+  accounts?: Pick<HubAccountOptions, 'scrypt' | 'sessionLimits' | 'tokenLifetimes' | 'rateLimits'>;
 }
 
 export interface RunningHub {
@@ -55,9 +72,22 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
     sqliteFile: join(dataDir, 'hub.sqlite'),
   });
-  let app: Awaited<ReturnType<typeof buildHub>>;
+  let app: Awaited<ReturnType<typeof buildHub>> | undefined;
+  let listeningUrl = '';
+  const publicUrl = options.publicUrl ?? process.env.DCBT_HUB_PUBLIC_URL ?? '';
+  const mailer = new Mailer({
+    transport: options.mailTransport ?? mailTransportFromEnv(process.env, dataDir),
+    from: options.mailFrom ?? process.env.DCBT_HUB_MAIL_FROM ?? DEFAULT_FROM,
+    onError: (error, info) => app?.log.warn({ err: error, to: info.to, subject: info.subject }, 'mail not sent'),
+  });
   try {
     app = await buildHub({
+      accounts: {
+        mailer,
+        publicUrl: () => (publicUrl === '' ? listeningUrl : publicUrl),
+        adminEmail: options.adminEmail ?? process.env.DCBT_HUB_ADMIN_EMAIL,
+        ...options.accounts,
+      },
       db: database.db,
       content,
       i18n: createI18n(modules),
@@ -72,18 +102,36 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       app.log.warn({ warnings: content.warnings.length, first }, 'content has warnings (see the content tests)');
     }
   } catch (error) {
+    await mailer.close();
     await database.close();
     throw error;
   }
-  app.addHook('onClose', async () => {
+  const hub = app;
+  hub.addHook('onClose', async () => {
     await database.close();
   });
   try {
-    const address = await app.listen({ port: options.port, host: options.host });
-    return { url: address, close: () => app.close() };
+    const address = await hub.listen({ port: options.port, host: options.host });
+    listeningUrl = address;
+    return { url: address, close: () => hub.close() };
   } catch (error) {
-    await app.close();
+    await hub.close();
     throw error;
+  }
+}
+
+/**
+ * Creates (or promotes) an admin account in the hub's database and returns the one-time URL on
+ * which to choose its password. Used by `--create-admin` here and by `dcbt hub --create-admin`.
+ */
+export async function createAdminAccount(options: { dataDir: string; email: string; databaseUrl?: string | undefined; publicUrl: string }): Promise<{ url: string; created: boolean; expiresInMs: number }> {
+  const dataDir = resolve(options.dataDir);
+  const database = openDatabase({ databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL, sqliteFile: join(dataDir, 'hub.sqlite') });
+  try {
+    const made = await createAdmin(database.db, { email: options.email });
+    return { url: `${options.publicUrl.replace(/\/+$/, '')}${made.setPasswordPath}`, created: made.created, expiresInMs: made.expiresInMs };
+  } finally {
+    await database.close();
   }
 }
 
@@ -95,10 +143,22 @@ if (import.meta.main) {
       'data-dir': { type: 'string', default: '.dcbt' },
       'rpc-url': { type: 'string' },
       'content-dir': { type: 'string' },
+      'public-url': { type: 'string' },
+      'create-admin': { type: 'string' },
     },
   });
   try {
+    const email = values['create-admin'];
+    if (email !== undefined) {
+      const publicUrl = values['public-url'] ?? process.env.DCBT_HUB_PUBLIC_URL ?? `http://${values.host}:${values.port}`;
+      const made = await createAdminAccount({ dataDir: values['data-dir'], email, publicUrl });
+      process.stdout.write(
+        `${made.created ? 'Created' : 'Promoted'} the admin account ${email}. Choose its password within ${Math.round(made.expiresInMs / 3600_000)} hours at:\n  ${made.url}\n`,
+      );
+      process.exit(0);
+    }
     const hub = await startHub({
+      ...(values['public-url'] === undefined ? {} : { publicUrl: values['public-url'] }),
       dataDir: values['data-dir'],
       port: Number(values.port),
       host: values.host,

@@ -8,6 +8,9 @@ import type { z } from 'zod';
 import type { ContentCheckResult, ContentKind, ContentStore } from '../content/index.ts';
 import type { HubDb } from '../db/index.ts';
 import type { Migration } from '../db/migrate.ts';
+import type { CurrentUser, Role } from '../accounts/index.ts';
+
+export type { CurrentUser, Role } from '../accounts/index.ts';
 import type { SafeHtml } from '../html.ts';
 import type { Catalogue, I18n, Locale, Translator } from '../i18n/index.ts';
 
@@ -46,8 +49,10 @@ export interface HubModule {
   routes(app: FastifyInstance, ctx: ModuleContext): void | Promise<void>;
   /** Database migrations, applied in order after the core's. Table names start with "<id>_". */
   migrations: readonly Migration[];
-  /** Permissions the module defines ("<id>.<action>"), granted to roles by the core. */
+  /** Permissions the module defines ("<id>.<action>"). An admin holds them all. */
   permissions: readonly string[];
+  /** Which of the module's permissions each other role holds, e.g. `{ editor: ['learn.edit'] }`. */
+  grants?: Readonly<Partial<Record<Role, readonly string[]>>>;
   /** Content kinds read from the content folder at start-up. */
   contentSchemas?: readonly ContentKind<{ id: string }>[];
   /** Cross-file checks run after every kind has loaded (dangling references, …). */
@@ -101,4 +106,21 @@ export interface ModuleContext {
   query<T>(schema: z.ZodType<T>, request: FastifyRequest, reply: FastifyReply): T | undefined;
   /** A hidden input with the request's CSRF token, for every POST form. */
   csrfField(request: FastifyRequest, reply: FastifyReply): SafeHtml;
+  /** The signed-in user, or undefined. Resolved before the handler runs (no await needed). */
+  user(request: FastifyRequest): CurrentUser | undefined;
+  /** True when someone is signed in and their role holds `permission`. */
+  can(request: FastifyRequest, permission: string): boolean;
+  /**
+   * The signed-in user; otherwise sends a 303 redirect to the sign-in page (which comes back
+   * here afterwards for a GET) and returns undefined — the handler should then return the reply.
+   */
+  requireUser(request: FastifyRequest, reply: FastifyReply): CurrentUser | undefined;
+  /**
+   * The signed-in user when their role holds `permission`; otherwise redirects to sign-in (not
+   * signed in) or sends the localised 403 page, and returns undefined. Throws for a permission
+   * no module declares (a typing mistake should fail loudly, not deny quietly).
+   */
+  requirePermission(request: FastifyRequest, reply: FastifyReply, permission: string): CurrentUser | undefined;
+  /** Display names of users by id (for "changed by …"); unknown ids are left out. */
+  userNames(ids: readonly string[]): Promise<Map<string, string>>;
 }

@@ -36,6 +36,9 @@ const TEXT_PAIRS: [string, string][] = [
   ['link-visited', 'bg-soft'],
   ['button-text', 'button-bg'],
   ['mark-text', 'mark-bg'],
+  ['error', 'bg'],
+  ['error', 'bg-soft'],
+  ['success', 'bg'],
 ];
 const NON_TEXT_PAIRS: [string, string][] = [
   ['focus', 'bg'],
