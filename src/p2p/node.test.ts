@@ -89,13 +89,22 @@ describe('gossip', () => {
     for (const kind of TOPIC_KINDS) {
       assert.equal(await b.publish(kind, utf8(`${kind} from b`)), 1);
     }
-    await waitFor('every message at a and c', () => [a, c].every((n) => received.get(n)!.length === TOPIC_KINDS.length));
+    await waitFor('every message at a and c', () => [a, c].every((n) => received.get(n)!.length === TOPIC_KINDS.length)).catch((error: Error) => {
+      throw new Error(`${error.message}: a got ${JSON.stringify(received.get(a))}, c got ${JSON.stringify(received.get(c))}`, { cause: error });
+    });
     for (const kind of TOPIC_KINDS) {
       assert.deepEqual(received.get(a)!.find((m) => m.kind === kind), { kind, data: `${kind} from b`, from: b.peerId });
       // c got it from a, which forwarded it after its handler accepted it.
       assert.deepEqual(received.get(c)!.find((m) => m.kind === kind), { kind, data: `${kind} from b`, from: a.peerId });
     }
     assert.equal(received.get(b)!.length, 0, 'a node does not receive its own messages');
+
+    // A proposal of the largest size the topic allows crosses both hops; one byte more is refused.
+    const proposal = new Uint8Array(TOPIC_MESSAGE_SIZE_BYTES_MAX.proposal).fill(7);
+    await assert.rejects(c.publish('proposal', new Uint8Array(proposal.length + 1)), P2PMessageTooLargeError);
+    assert.equal(await c.publish('proposal', proposal), 1);
+    await waitFor('large proposal at b', () => received.get(b)!.some((m) => m.kind === 'proposal'), 10_000);
+    assert.equal(received.get(b)!.find((m) => m.kind === 'proposal')!.data.length, proposal.length);
   });
 
   test('ignored messages are not forwarded and cost the sender nothing; subscribe before start works', { timeout: 20_000 }, async () => {

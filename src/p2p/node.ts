@@ -33,7 +33,7 @@ import {
   type SyncResult,
 } from './sync.ts';
 import type { SyncedBlock, SyncedHeader } from './sync-wire.ts';
-import { CHAIN_ID_PATTERN, syncProtocol, TOPIC_KINDS, TOPIC_MESSAGE_SIZE_BYTES_MAX, topicNames, type TopicKind } from './topics.ts';
+import { CHAIN_ID_PATTERN, GOSSIP_FRAME_BYTES_MAX, syncProtocol, TOPIC_KINDS, TOPIC_MESSAGE_SIZE_BYTES_MAX, topicNames, type TopicKind } from './topics.ts';
 
 /** What a topic handler decides about one message. */
 export type MessageVerdict = 'accept' | 'reject' | 'ignore';
@@ -131,9 +131,6 @@ const OptionsSchema = z.strictObject({
   now: z.custom<() => number>((v) => typeof v === 'function', 'a function returning milliseconds').optional(),
 });
 
-/** Gossipsub's framing around one message: topic, ids and protobuf tags. */
-const GOSSIP_RPC_OVERHEAD_BYTES = 64 * 1024;
-
 function resolveLimits(overrides: Partial<P2PLimits> | undefined): P2PLimits {
   const limits = { ...DEFAULT_P2P_LIMITS, ...overrides };
   const issues: string[] = [];
@@ -199,7 +196,7 @@ export async function createP2PNode(options: P2PNodeOptions): Promise<P2PNode> {
         floodPublish: true,
         heartbeatInterval: limits.gossipHeartbeatIntervalMs,
         allowedTopics: Object.values(topics),
-        maxInboundDataLength: Math.max(...Object.values(TOPIC_MESSAGE_SIZE_BYTES_MAX)) + GOSSIP_RPC_OVERHEAD_BYTES,
+        maxInboundDataLength: GOSSIP_FRAME_BYTES_MAX,
         maxOutboundBufferSize: limits.gossipOutboundBufferBytesMax,
       }),
     },

@@ -130,6 +130,22 @@ describe('block sync between nodes', () => {
     for (const h of headers) verifyCommit(chain.genesis, h.header, h.commit);
   });
 
+  test('large blocks: a response of several MiB (over libp2p\'s default 4 MiB stream buffer) arrives whole', { timeout: 30_000 }, async () => {
+    const big = buildTestChain({ blocks: 8, chainId: CHAIN_ID, txEveryBlocks: 1, txsPerBlock: 100, txRecordBytes: 7500 });
+    const sizes = big.blocks.map((b) => b.blockBytes.length);
+    assert.ok(sizes.every((n) => n > 700_000), `blocks of ${sizes[0]} bytes`);
+    const server = await startNode({ blockSource: new MemoryBlockSource(big) });
+    const fresh = await startNode({ bootstrap: server.multiaddrs() });
+    await waitFor('connected', () => fresh.peers().includes(server.peerId));
+    const { blocks } = await fresh.requestBlocks(server.peerId, 1, 8);
+    assert.equal(blocks.length, 8);
+    assert.ok(sizes.reduce((a, b) => a + b, 0) > 5 * 1024 * 1024);
+    blocks.forEach((b, i) => {
+      assert.deepEqual(b.blockBytes, big.blocks[i]!.blockBytes);
+      verifyCommit(big.genesis, b.header, b.commit);
+    });
+  });
+
   test('a block that fails verification stops the sync and counts against the peer', { timeout: 20_000 }, async () => {
     // A server whose block 7 carries a certificate signed by outsiders.
     const outsiders = buildTestChain({ blocks: 1, chainId: CHAIN_ID }).validators.map((v, i) => ({ ...v, secretKey: testSecret('outsider', i) }));

@@ -9,7 +9,7 @@ import { keyPairFromSecret, sign, type KeyPair } from '../chain/crypto.ts';
 import { devnetGenesis } from '../chain/genesis.ts';
 import { compareBytes, sha256, utf8 } from '../chain/hash.ts';
 import { buildTx } from '../chain/tx.ts';
-import { TxType, type Block, type Bytes, type CommitCertificate, type Genesis, type Tx } from '../chain/types.ts';
+import { TxType, type Block, type Bytes, type CommitCertificate, type DnsRecord, type Genesis, type Tx, type TxPayload } from '../chain/types.ts';
 import type { BlockSource, StoredBlock } from './sync.ts';
 
 /** Deterministic 32-byte secret for test key `i` of a named set. */
@@ -30,6 +30,8 @@ export interface TestChainOptions {
   /** Every Nth block carries `txsPerBlock` signed COMMIT transactions (0 = none). */
   readonly txEveryBlocks?: number;
   readonly txsPerBlock?: number;
+  /** Make each transaction a REGISTER carrying this many bytes of record data (for large blocks). */
+  readonly txRecordBytes?: number;
   readonly genesisTimeMs?: number;
 }
 
@@ -59,8 +61,10 @@ export function buildTestChain(options: TestChainOptions): TestChain {
     const txs: Tx[] = [];
     if (options.txEveryBlocks && height % options.txEveryBlocks === 0) {
       for (let i = 0; i < (options.txsPerBlock ?? 1); i++) {
-        const body = { chainId: genesis.chainId, account: account.publicKey, nonce: nonce++, payload: { type: TxType.COMMIT, commitment: sha256(utf8(`c${height}/${i}`)) } } as const;
-        txs.push(buildTx(body, account, genesis.params.powBits));
+        const payload: TxPayload = options.txRecordBytes
+          ? { type: TxType.REGISTER, name: `n${height}x${i}`, salt: sha256(utf8(`s${height}/${i}`)), records: paddingRecords(options.txRecordBytes) }
+          : { type: TxType.COMMIT, commitment: sha256(utf8(`c${height}/${i}`)) };
+        txs.push(buildTx({ chainId: genesis.chainId, account: account.publicKey, nonce: nonce++, payload }, account, genesis.params.powBits));
       }
     }
     const block: Block = {
@@ -81,6 +85,13 @@ export function buildTestChain(options: TestChainOptions): TestChain {
     prevHash = blockHash(block.header);
   }
   return { genesis, validators, blocks };
+}
+
+/** TXT records totalling about `bytes` of RDATA (the codec does not apply record rules). */
+function paddingRecords(bytes: number): DnsRecord[] {
+  const records: DnsRecord[] = [];
+  for (let left = bytes; left > 0; left -= 255) records.push({ host: '', type: 16, rdata: new Uint8Array(Math.min(255, left)).fill(0x61) });
+  return records;
 }
 
 /** Serves a TestChain's first `tip` blocks; `tip` can be raised to model a growing chain. */

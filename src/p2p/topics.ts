@@ -3,7 +3,7 @@
  * the chain id, so nodes of two chains that meet on one host never exchange messages, and a
  * version suffix, so a changed encoding can run beside the old one during an upgrade.
  */
-import { BLOCK_SIZE_BYTES_MAX, TX_SIZE_BYTES_MAX } from '../chain/codec.ts';
+import { TX_SIZE_BYTES_MAX } from '../chain/codec.ts';
 
 export const TOPIC_KINDS = ['tx', 'proposal', 'vote', 'evidence'] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
@@ -12,12 +12,23 @@ export type TopicKind = (typeof TOPIC_KINDS)[number];
 export const CHAIN_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /**
- * The largest payload accepted on each topic. A proposal carries a whole block plus the
- * proposer's envelope (round, proof-of-lock round, signature); the others are small and fixed.
+ * Gossipsub frames each RPC with it-length-prefixed's default 4 MiB cap on the sending side (not
+ * configurable in @libp2p/gossipsub 17: a larger message is dropped with "Message length too
+ * long"), so no gossip payload can be larger than this less the RPC's own framing.
+ */
+export const GOSSIP_FRAME_BYTES_MAX = 4 * 1024 * 1024;
+/** Room for gossipsub's protobuf around the payload (topic, message id, control piggyback). */
+export const GOSSIP_RPC_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * The largest payload accepted on each topic. A proposal carries a block plus the proposer's
+ * envelope; a block larger than this (the codec allows 16 MiB) cannot travel as one gossip
+ * message and must be split into parts by the consensus layer (docs/P2P.md). The other payloads
+ * are small and fixed.
  */
 export const TOPIC_MESSAGE_SIZE_BYTES_MAX: Readonly<Record<TopicKind, number>> = {
   tx: TX_SIZE_BYTES_MAX,
-  proposal: BLOCK_SIZE_BYTES_MAX + 64 * 1024,
+  proposal: GOSSIP_FRAME_BYTES_MAX - GOSSIP_RPC_OVERHEAD_BYTES,
   vote: 1024,
   // Two conflicting votes and their context.
   evidence: 4096,
