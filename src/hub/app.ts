@@ -14,7 +14,7 @@ import type { ScryptParams } from './accounts/passwords.ts';
 import { Permissions } from './accounts/roles.ts';
 import { registerAccountRoutes } from './accounts/routes.ts';
 import { accountMigrations, type SessionLimits } from './accounts/store.ts';
-import { Assets } from './assets.ts';
+import { Assets, bundleClientScripts } from './assets.ts';
 import { loadContent, type ContentStore } from './content/index.ts';
 import type { HubDb } from './db/index.ts';
 import { coreMigrations, migrate } from './db/migrate.ts';
@@ -136,6 +136,7 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
   }
 
   const assets = new Assets();
+  for (const [name, body] of await bundleClientScripts()) assets.add(name, body);
   const stylesheet = assets.url('hub.css');
   const icon = assets.url('favicon.svg');
   const nav: NavEntry[] = modules.flatMap((m) => (m.nav === undefined ? [] : [m.nav]));
@@ -203,8 +204,10 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
     const { locale, inUrl } = requestLocale(request);
     const { path, search: qs } = splitUrl(request.url, inUrl);
     const t = i18n.translator(locale);
+    const styles = spec.styles?.map((name) => assets.url(name));
+    const scripts = spec.scripts?.map((name) => assets.url(name));
     const account = accountNav({ t, user: accounts.user(request), path, search: qs, csrfField: () => csrf.field(request, reply) });
-    const body = renderLayout({ t, path, search: qs, nav, stylesheet, icon, spec, account });
+    const body = renderLayout({ t, path, search: qs, nav, stylesheet, icon, spec, styles, scripts, account });
     return reply
       .code(spec.status ?? 200)
       .header('content-type', 'text/html; charset=utf-8')

@@ -12,6 +12,9 @@ export interface LayoutInput {
   nav: readonly NavEntry[];
   stylesheet: string;
   icon: string;
+  /** URLs of the page's extra stylesheets and module scripts. */
+  styles?: readonly string[];
+  scripts?: readonly string[];
   spec: PageSpec;
   /** The account links (sign in, or the signed-in user's), rendered by the accounts code. */
   account?: SafeHtml;
@@ -73,7 +76,9 @@ ${crumbs.map((c) =>
 <title>${title}</title>
 ${spec.description === undefined ? '' : html`<meta name="description" content="${spec.description}">`}
 <link rel="stylesheet" href="${input.stylesheet}">
-<link rel="icon" href="${input.icon}" type="image/svg+xml">
+${(input.styles ?? []).map((href) => html`<link rel="stylesheet" href="${href}">
+`)}${(input.scripts ?? []).map((src) => html`<script type="module" src="${src}"></script>
+`)}<link rel="icon" href="${input.icon}" type="image/svg+xml">
 ${alternates}
 </head>
 <body>

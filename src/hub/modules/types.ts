@@ -79,6 +79,13 @@ export interface PageSpec {
   breadcrumbs?: readonly Crumb[];
   body: SafeHtml;
   status?: number;
+  /**
+   * Page scripts by asset name ("demo-chain.js" for src/hub/client/pages/demo-chain.ts), loaded
+   * as `<script type="module">`. They only enhance: the page must work without them.
+   */
+  scripts?: readonly string[];
+  /** Extra stylesheets by asset name in src/hub/public ("demos.css"), after the main one. */
+  styles?: readonly string[];
 }
 
 /** What a request handler needs to know about the request's locale. */
