@@ -44,6 +44,8 @@ export interface StartHubOptions {
   adminEmail?: string | undefined;
   /** Password hashing cost, session and token lifetimes, form limits (tests use cheaper ones). */
   accounts?: Pick<HubAccountOptions, 'scrypt' | 'sessionLimits' | 'tokenLifetimes' | 'rateLimits'>;
+  /** Requests per minute per client address (default 600); false turns the limit off (tests, benches). */
+  rateLimitPerMinute?: number | false;
 }
 
 export interface RunningHub {
@@ -95,6 +97,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       rpcUrl: options.rpcUrl,
       csrfSecret: loadSecret(dataDir),
       https: options.https === true,
+      ...(options.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: options.rateLimitPerMinute }),
       logger: options.logger === undefined ? { level: 'info' } : options.logger,
     });
     if (content.warnings.length > 0) {
