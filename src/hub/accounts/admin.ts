@@ -3,6 +3,7 @@
  * existing one), marks its address as confirmed, and returns a one-time link on which to choose
  * the password. No password ever passes through a shell, a log or an environment variable.
  */
+import { DcbtError } from '../../errors.ts';
 import type { HubDb } from '../db/index.ts';
 import { coreMigrations, migrate } from '../db/migrate.ts';
 import type { Locale } from '../i18n/index.ts';
@@ -19,7 +20,11 @@ export interface CreatedAdmin {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
 
-export class AdminSetupError extends Error {}
+export class AdminSetupError extends DcbtError<'ADMIN_SETUP'> {
+  constructor(message: string) {
+    super('ADMIN_SETUP', message);
+  }
+}
 
 export async function createAdmin(db: HubDb, input: { email: string; name?: string; locale?: Locale; lifetimeMs?: number }): Promise<CreatedAdmin> {
   const email = normaliseEmail(input.email);

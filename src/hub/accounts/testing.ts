@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildHub, createI18n, loadHubContent, type HubAccountOptions } from '../app.ts';
+import type { Database } from '../db/index.ts';
 import { Mailer } from '../mail/index.ts';
 import type { HubModule } from '../modules/types.ts';
 import { DEFAULT_CONTENT_DIR } from '../server.ts';
@@ -34,6 +35,11 @@ export const probe: HubModule = {
   },
 };
 
+function withoutHubOptions<T extends { https?: boolean; database?: Database }>(options: T): Omit<T, 'https' | 'database'> {
+  const { https: _https, database: _database, ...rest } = options;
+  return rest;
+}
+
 export interface TestClock {
   now: number;
   advance(ms: number): void;
@@ -46,7 +52,7 @@ export interface AccountsHub {
   close(): Promise<void>;
 }
 
-export async function accountsHub(options: Partial<HubAccountOptions> & { https?: boolean } = {}): Promise<AccountsHub> {
+export async function accountsHub(options: Partial<HubAccountOptions> & { https?: boolean; database?: Database } = {}): Promise<AccountsHub> {
   const clock: TestClock = {
     now: Date.parse('2026-06-01T12:00:00Z'),
     advance(ms) {
@@ -54,7 +60,7 @@ export async function accountsHub(options: Partial<HubAccountOptions> & { https?
     },
   };
   const mailer = options.mailer ?? new Mailer({ transport: { kind: 'memory' }, from: 'DCBT Hub <hub@hub.test>' });
-  const database = await openTestDatabase();
+  const database = options.database ?? (await openTestDatabase());
   const modules = [probe];
   const app = await buildHub({
     db: database.db,
@@ -63,11 +69,13 @@ export async function accountsHub(options: Partial<HubAccountOptions> & { https?
     modules,
     rateLimitPerMinute: false,
     https: options.https === true,
-    accounts: { publicUrl: 'https://hub.test', scrypt: TEST_SCRYPT, now: () => clock.now, ...options, mailer },
+    accounts: { publicUrl: 'https://hub.test', scrypt: TEST_SCRYPT, now: () => clock.now, ...withoutHubOptions(options), mailer },
   });
-  app.addHook('onClose', async () => {
-    await database.close();
-  });
+  if (options.database === undefined) {
+    app.addHook('onClose', async () => {
+      await database.close();
+    });
+  }
   return { app, mailer, clock, close: () => app.close() };
 }
 
