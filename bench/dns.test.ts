@@ -24,7 +24,10 @@ function checkSane(report: BenchReport, servers: readonly string[]): void {
       assert.equal(s.rcodes.SERVFAIL ?? 0, 0);
     }
   }
-  assert.ok(report.ratios.dcbtOverBare! > 0);
+  assert.ok(report.ratios.dcbtOverBare! > 0 && report.ratios.dcbtOverBareTable! > 0);
+  const dcbt = report.results.find((s) => s.server === 'dcbt')!;
+  const table = report.results.find((s) => s.server === 'bare-table')!;
+  assert.ok(Math.abs(table.responseBytesMean - dcbt.responseBytesMean) / dcbt.responseBytesMean < 0.05, `bare-table sends DCBT's answers: ${table.responseBytesMean} vs ${dcbt.responseBytesMean} bytes`);
   assert.ok(report.goals.some((g) => g.name.includes('bare')));
 }
 
@@ -65,7 +68,7 @@ Statistics:
 test('bench/dns.ts runs end to end at a tiny size with whatever is installed', () => {
   const report = runBench([]);
   const tools = report.loadGenerator === 'dnsperf' && !report.notes.some((n) => n.includes('NSD not'));
-  checkSane(report, tools ? ['dcbt', 'dcbt-live', 'dcbt-nocache', 'nsd', 'bare'] : ['dcbt', 'dcbt-live', 'dcbt-nocache', 'bare']);
+  checkSane(report, tools ? ['dcbt', 'dcbt-live', 'dcbt-nocache', 'nsd', 'bare-table', 'bare'] : ['dcbt', 'dcbt-live', 'dcbt-nocache', 'bare-table', 'bare']);
   if (!tools) assert.ok(report.notes.length > 0, 'says what was left out');
   if (tools) assert.ok(report.ratios.dcbtOverNsd! > 0);
 });
@@ -74,5 +77,5 @@ test('bench/dns.ts without dnsperf and NSD: DCBT and the bare responder under th
   const report = runBench(['--without', 'dnsperf,nsd']);
   assert.equal(report.loadGenerator, 'node');
   assert.match(report.notes.join('\n'), /dnsperf not used/);
-  checkSane(report, ['dcbt', 'dcbt-live', 'dcbt-nocache', 'bare']);
+  checkSane(report, ['dcbt', 'dcbt-live', 'dcbt-nocache', 'bare-table', 'bare']);
 });
