@@ -181,6 +181,31 @@ describe('block sync between nodes', () => {
     assert.equal(fresh.isBanned(server.peerId), false);
   });
 
+  test('requests beyond syncServeConcurrencyMax get BUSY, which is not held against the asker', { timeout: 20_000 }, async () => {
+    const memory = new MemoryBlockSource(chain, 50);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = {
+      tipHeight: () => 50,
+      getBlock: async (h: number) => {
+        await gate;
+        return memory.getBlock(h);
+      },
+    };
+    const server = await startNode({ blockSource: slow, limits: { syncServeConcurrencyMax: 1 } });
+    const fresh = await startNode({ bootstrap: server.multiaddrs(), limits: { invalidMessagesMax: 1 } });
+    await waitFor('connected', () => fresh.peers().includes(server.peerId));
+    const first = fresh.requestBlocks(server.peerId, 1, 5);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await assert.rejects(fresh.requestBlocks(server.peerId, 6, 5), (error: unknown) => error instanceof SyncError && error.code === 'SYNC_PEER_ERROR' && error.details.status === 'BUSY');
+    release();
+    assert.equal((await first).blocks.length, 5);
+    assert.equal(fresh.isBanned(server.peerId), false);
+    assert.equal((await fresh.requestBlocks(server.peerId, 6, 5)).blocks.length, 5);
+  });
+
   test('a node without a block source answers UNAVAILABLE', { timeout: 20_000 }, async () => {
     const server = await startNode();
     const fresh = await startNode({ bootstrap: server.multiaddrs() });
