@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openTestDatabase } from '../testing.ts';
 import { AdminSetupError, createAdmin } from './admin.ts';
-import { accountsHub, Client } from './testing.ts';
+import { accountsHub, Client, linkIn } from './testing.ts';
 
 test('createAdmin makes an admin with no usable password and a one-time link to choose one', async () => {
   const database = await openTestDatabase();
@@ -41,6 +41,32 @@ test('createAdmin makes an admin with no usable password and a one-time link to 
       assert.equal((await member.get('/en/admin/users')).statusCode, 200);
     } finally {
       await hub.close();
+    }
+  } finally {
+    await database.close();
+  }
+});
+
+test('DCBT_HUB_ADMIN_EMAIL: an account already confirmed with that address is an admin from the next start', async () => {
+  const database = await openTestDatabase();
+  try {
+    const first = await accountsHub({ database });
+    const client = new Client(first.app);
+    await client.get('/en/account/sign-up');
+    await client.post('/en/account/sign-up', { name: 'Ops', email: 'ops@example.org', password: 'a sturdy passphrase' });
+    const link = await linkIn(first.mailer, 'ops@example.org', '/account/confirm');
+    await client.get(link);
+    await client.post('/en/account/confirm', { token: new URL(link, 'https://x').searchParams.get('token') ?? '', password: 'a sturdy passphrase' });
+    assert.equal((await client.get('/en/admin/users')).statusCode, 403, 'a member before');
+    await first.close();
+    const second = await accountsHub({ database, adminEmail: 'OPS@example.org' });
+    try {
+      const again = new Client(second.app);
+      await again.get('/en/account/sign-in');
+      await again.post('/en/account/sign-in', { email: 'ops@example.org', password: 'a sturdy passphrase' });
+      assert.equal((await again.get('/en/admin/users')).statusCode, 200);
+    } finally {
+      await second.close();
     }
   } finally {
     await database.close();
