@@ -1,11 +1,14 @@
 /**
- * Learn: the coalition's educational materials — glossary, explainers and resources.
- * Read-only in this version; editing on the web comes with accounts and versioning.
+ * Learn: the coalition's educational materials — glossary, explainers, resources and the
+ * interactive demos (demos/). Read-only in this version; editing on the web comes with accounts
+ * and versioning.
  */
 import { html } from '../../html.ts';
 import { pick } from '../../i18n/index.ts';
 import type { HubModule, SearchDoc } from '../types.ts';
 import { checkLearnContent, diagramKind, explainerKind, glossaryKind, resourceKind } from './content.ts';
+import { demoCatalogues, demoMessage } from './demos/i18n/index.ts';
+import { DEMOS, DEMOS_PATH, demoMigrations, demoRoutes, demoSearchDocs } from './demos/routes.ts';
 import { explainerRoutes } from './explainers.ts';
 import { glossaryRoutes } from './glossary.ts';
 import { ar } from './i18n/ar.ts';
@@ -28,8 +31,8 @@ function plain(markdown: string): string {
 const learn: HubModule = {
   id: 'learn',
   nav: { labelKey: 'learn.nav', path: '/learn', descriptionKey: 'learn.navDescription' },
-  messages: { en, fr, es, ar },
-  migrations: [],
+  messages: { en: { ...en, ...demoCatalogues.en }, fr: { ...fr, ...demoCatalogues.fr }, es: { ...es, ...demoCatalogues.es }, ar: { ...ar, ...demoCatalogues.ar } },
+  migrations: [...demoMigrations],
   permissions: ['learn.edit', 'learn.review'],
   // Editors change and publish Learn content; working-group leads may propose changes.
   grants: { editor: ['learn.edit', 'learn.review'], lead: ['learn.edit'] },
@@ -43,6 +46,7 @@ const learn: HubModule = {
         { path: '/learn/glossary', title: 'learn.glossary.title', text: 'learn.glossary.description', count: 'learn.glossary.count', n: ctx.content.items(glossaryKind).length },
         { path: '/learn/explainers', title: 'learn.explainers.title', text: 'learn.explainers.description', count: 'learn.explainers.count', n: ctx.content.items(explainerKind).length },
         { path: '/learn/resources', title: 'learn.resources.title', text: 'learn.resources.description', count: 'learn.resources.count', n: ctx.content.items(resourceKind).length },
+        { path: DEMOS_PATH, title: 'learn.demos.title', text: 'learn.demos.description', count: 'learn.demos.count', n: DEMOS.length },
       ];
       return ctx.page(request, reply, {
         title: t.text('learn.home.title'),
@@ -59,6 +63,7 @@ const learn: HubModule = {
     glossaryRoutes(app, ctx);
     explainerRoutes(app, ctx);
     resourceRoutes(app, ctx);
+    demoRoutes(app, ctx);
   },
 
   search(content, locales) {
@@ -100,6 +105,7 @@ const learn: HubModule = {
         });
       }
     }
+    docs.push(...demoSearchDocs(demoMessage, locales));
     return docs;
   },
 };
