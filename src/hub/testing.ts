@@ -50,7 +50,17 @@ export async function createTestDatabaseUrl(): Promise<TestDatabaseUrl> {
   await adminQuery(admin, `CREATE DATABASE ${name}`);
   const url = new URL(admin);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => adminQuery(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  // No FORCE: pg's Pool.end() resolves before its sockets have closed, and terminating those
+  // sessions would raise errors in clients that are already shutting down. A plain DROP waits up
+  // to 5 s for them to go; past that, something still holds a connection (a pool not closed).
+  const drop = async (): Promise<void> => {
+    try {
+      await adminQuery(admin, `DROP DATABASE IF EXISTS ${name}`);
+    } catch (error) {
+      throw new Error(`could not drop test database ${name}: ${(error as Error).message} (was every pool closed?)`, { cause: error });
+    }
+  };
+  return { url: url.toString(), drop };
 }
 
 /** A fresh test database: in-memory SQLite, or a new PostgreSQL database (see above). */
