@@ -34,6 +34,8 @@ export interface HubOptions {
   i18n: I18n;
   modules?: readonly HubModule[];
   rpcUrl?: string | undefined;
+  /** The node's DNS server, for the commands pages suggest (dig); omitted when unknown. */
+  dnsServer?: { host: string; port: number } | undefined;
   logger?: FastifyServerOptions['logger'];
   /** ≥ 32 random bytes; generated per process when omitted (forms then expire on restart). */
   csrfSecret?: Buffer;
@@ -242,6 +244,7 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
     content,
     i18n,
     rpcUrl: options.rpcUrl,
+    dnsServer: options.dnsServer,
     view,
     page,
     notFound: (request, reply) => errorPage(request, reply, 404),

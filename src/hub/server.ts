@@ -27,6 +27,8 @@ export interface StartHubOptions {
   port: number;
   host: string;
   rpcUrl?: string | undefined;
+  /** The node's DNS server (host, UDP/TCP port), shown in commands to try; `dcbt start` passes it. */
+  dnsServer?: { host: string; port: number } | undefined;
   /** Defaults to the repository's content/ folder. */
   contentDir?: string;
   /** PostgreSQL URL; defaults to the DATABASE_URL environment variable, else SQLite. */
@@ -95,6 +97,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       i18n: createI18n(modules),
       modules,
       rpcUrl: options.rpcUrl,
+      dnsServer: options.dnsServer,
       csrfSecret: loadSecret(dataDir),
       https: options.https === true,
       ...(options.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: options.rateLimitPerMinute }),

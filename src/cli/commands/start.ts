@@ -79,7 +79,7 @@ export function registerStartCommand(program: Command): void {
       const ksk = genesisKsk(devnet.genesis);
       const trustAnchor = ksk ? unboundTrustAnchor(devnet.genesis.apex, ksk) : undefined;
       // Hub logs stay off stdout, which carries only the result (one JSON line with --json).
-      const hub = await startHub({ dataDir: flags.dataDir, port: hubPort, host: flags.host, rpcUrl, logger: false });
+      const hub = await startHub({ dataDir: flags.dataDir, port: hubPort, host: flags.host, rpcUrl, dnsServer: { host: dns.host, port: dns.udpPort }, logger: false });
       node.onBlock((block) => log.info({ height: block.header.height, txs: block.txs.length }, 'block final'));
       node.start((error) => log.error({ err: error }, 'block production failed'));
 

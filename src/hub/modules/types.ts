@@ -101,6 +101,8 @@ export interface ModuleContext {
   readonly content: ContentStore;
   readonly i18n: I18n;
   readonly rpcUrl: string | undefined;
+  /** The node's DNS server, when the hub knows it (dig commands on pages). */
+  readonly dnsServer: { host: string; port: number } | undefined;
   view(request: FastifyRequest): RequestView;
   /** Renders a page in the layout and sends it. */
   page(request: FastifyRequest, reply: FastifyReply, spec: PageSpec): FastifyReply;

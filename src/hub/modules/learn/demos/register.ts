@@ -60,22 +60,22 @@ function detail(t: Translator, r: DemoRegistration, step: JobStep | 'check', sta
   return '';
 }
 
-/** Commands a visitor can run to see the name: dig over DNS over HTTPS on the node's port, the CLI, curl. */
-export function tryCommands(rpcUrl: string, r: DemoRegistration): { dig: string; cli: string; curl: string } {
-  const url = new URL(rpcUrl);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port;
-  const qname = r.fqdn.replace(/\.$/, '');
-  const transport = url.protocol === 'https:' ? '+https' : '+http-plain';
+export interface DnsServer {
+  host: string;
+  port: number;
+}
+
+/** Commands a visitor can run to see the name: dig at the node's DNS server (when known), the CLI, curl. */
+export function tryCommands(rpcUrl: string, dns: DnsServer | undefined, r: Pick<DemoRegistration, 'name' | 'fqdn'>): { dig: string | undefined; cli: string; curl: string } {
   const base = rpcUrl.replace(/\/+$/, '');
   return {
-    dig: `dig ${transport} @${host} -p ${port} ${qname} A +dnssec`,
+    dig: dns === undefined ? undefined : `dig @${dns.host} -p ${dns.port} ${r.fqdn.replace(/\.$/, '')} A +dnssec`,
     cli: `npx dcbt name show ${r.name} --rpc ${base}`,
     curl: `curl ${base}/v1/names/${encodeURIComponent(r.name)}`,
   };
 }
 
-function progressView(t: Translator, href: (p: string) => string, r: DemoRegistration, rpcUrl: string): SafeHtml {
+function progressView(t: Translator, href: (p: string) => string, r: DemoRegistration, rpcUrl: string, dns: DnsServer | undefined): SafeHtml {
   const states = stepStates(r);
   const rows = (['check', ...JOB_STEPS] as const).map((step) => {
     const state = states[step];
@@ -89,7 +89,7 @@ ${more === '' ? '' : html`<p class="meta">${more}</p>`}
   });
   const final = r.step === 'done' || r.step === 'failed';
   const result = r.result;
-  const commands = tryCommands(rpcUrl, r);
+  const commands = tryCommands(rpcUrl, dns, r);
   return html`<div id="register-progress" data-final="${final ? 'true' : 'false'}">
 <h2 id="register-progress-title" tabindex="-1">${t(`${K}.progress`)}</h2>
 <ol class="reg-steps">${rows}</ol>
@@ -110,8 +110,8 @@ ${result === undefined
 <dt>${t(`${K}.records`)}</dt><dd><ul class="records">${result.records.map((x) => html`<li><code>${x.host === '' ? '@' : x.host} ${x.type} ${x.value}</code></li>`)}</ul></dd>
 </dl>
 <h2>${t(`${K}.try`)}</h2>
-<p>${t(`${K}.tryDig`)}</p>
-<pre><code id="register-dig">${commands.dig}</code></pre>
+${commands.dig === undefined ? '' : html`<p>${t(`${K}.tryDig`)}</p>
+<pre><code id="register-dig">${commands.dig}</code></pre>`}
 <p>${t(`${K}.tryCli`)}</p>
 <pre><code>${commands.cli}</code></pre>
 <p>${t(`${K}.tryRpc`)}</p>
@@ -200,7 +200,7 @@ ${statusLine}
       crumbTitle: title,
       body: html`<section class="demo" id="demo-register" aria-labelledby="demo-register-title">
 <h2 id="demo-register-title" class="visually-hidden">${title}</h2>
-${progressView(t, href, registration, registrar.rpcUrl)}
+${progressView(t, href, registration, registrar.rpcUrl, ctx.dnsServer)}
 ${statusRegion(now.kind, now.text)}
 </section>`,
     });

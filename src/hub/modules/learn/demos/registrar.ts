@@ -217,6 +217,7 @@ export function demoError(error: unknown, fqdn = ''): DemoError {
   const code = error.code;
   if (code === 'NAME_TAKEN') return { key: 'taken', code, params: { fqdn }, status: 409, field: 'name' };
   if (code === 'NAME_RESERVED') return { key: 'reserved', code, params: { fqdn }, status: 409, field: 'name' };
+  if (code === 'NAME_OUTSIDE_APEX') return { key: 'dot', code, detail: error.message, status: 400, field: 'name' };
   if (code.startsWith('NAME_')) return { key: NAME_ERROR_KEYS[code] ?? 'name', code, detail: error.message, status: 400, field: 'name' };
   if (code === 'RPC_UNREACHABLE' || code === 'RPC_BAD_RESPONSE') return { key: 'unreachable', code, status: 503 };
   if (code === 'DEMO_TIMEOUT' || code === 'TX_TIMEOUT') return { key: 'timeout', code, status: 504 };

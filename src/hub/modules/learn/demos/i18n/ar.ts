@@ -242,7 +242,7 @@ export const ar: Record<DemoKey, Message> = {
   'learn.demos.register.records': 'سجلات DNS',
   'learn.demos.register.height': 'سُجّل في الكتلة',
   'learn.demos.register.try': 'جرّب بنفسك',
-  'learn.demos.register.tryDig': 'اسأل نظام DNS في الشبكة التجريبية عن الاسم، عبر DNS فوق HTTPS على منفذ العقدة (dig ‏9.18 أو أحدث):',
+  'learn.demos.register.tryDig': 'اسأل خادم DNS في الشبكة التجريبية عن الاسم، مع توقيعه وفق DNSSEC:',
   'learn.demos.register.tryCli': 'أو اقرأه بسطر الأوامر:',
   'learn.demos.register.tryRpc': 'أو اسأل واجهة HTTP البرمجية للعقدة:',
   'learn.demos.register.another': 'سجّل اسمًا آخر',

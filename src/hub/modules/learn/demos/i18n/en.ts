@@ -193,7 +193,7 @@ export const en = {
   'learn.demos.register.records': 'Records',
   'learn.demos.register.height': 'Registered in block',
   'learn.demos.register.try': 'Try it yourself',
-  'learn.demos.register.tryDig': 'Ask the devnet’s DNS for the name, over DNS over HTTPS on the node’s port (dig 9.18 or later):',
+  'learn.demos.register.tryDig': 'Ask the devnet’s DNS server for the name, with its DNSSEC signature:',
   'learn.demos.register.tryCli': 'Or read it with the command line:',
   'learn.demos.register.tryRpc': 'Or ask the node’s HTTP API:',
   'learn.demos.register.another': 'Register another name',

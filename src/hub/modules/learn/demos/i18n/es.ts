@@ -213,7 +213,7 @@ export const es: Record<DemoKey, Message> = {
   'learn.demos.register.records': 'Registros DNS',
   'learn.demos.register.height': 'Registrado en el bloque',
   'learn.demos.register.try': 'Pruébelo usted mismo',
-  'learn.demos.register.tryDig': 'Pregunte al DNS de la devnet por el nombre, mediante DNS sobre HTTPS en el puerto del nodo (dig 9.18 o posterior):',
+  'learn.demos.register.tryDig': 'Pregunte por el nombre al servidor DNS de la devnet, con su firma DNSSEC:',
   'learn.demos.register.tryCli': 'O léalo con la línea de comandos:',
   'learn.demos.register.tryRpc': 'O pregunte a la API HTTP del nodo:',
   'learn.demos.register.another': 'Registrar otro nombre',

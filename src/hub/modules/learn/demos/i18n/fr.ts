@@ -213,7 +213,7 @@ export const fr: Record<DemoKey, Message> = {
   'learn.demos.register.records': 'Enregistrements DNS',
   'learn.demos.register.height': 'Enregistré dans le bloc',
   'learn.demos.register.try': 'Essayez vous-même',
-  'learn.demos.register.tryDig': 'Interrogez le DNS du devnet, en DNS sur HTTPS sur le port du nœud (dig 9.18 ou plus récent) :',
+  'learn.demos.register.tryDig': 'Interrogez le serveur DNS du devnet sur ce nom, avec sa signature DNSSEC :',
   'learn.demos.register.tryCli': 'Ou lisez-le en ligne de commande :',
   'learn.demos.register.tryRpc': 'Ou interrogez l’API HTTP du nœud :',
   'learn.demos.register.another': 'Enregistrer un autre nom',
