@@ -62,6 +62,8 @@ export interface NameProofBundle {
 }
 
 export type BlockListener = (block: Block, commit: CommitCertificate) => void;
+/** Told of each transaction this node admitted, with where it came from (peers' ones are already gossiped). */
+export type TxListener = (tx: Tx, source: 'local' | 'peer') => void;
 
 /** Rejected transaction ids remembered for status queries. */
 const REJECTED_ENTRIES_MAX = 10_000;
@@ -94,6 +96,7 @@ export class ChainNode {
   /** Names each recent block changed, by height (the last CHANGED_NAMES_BLOCKS_MAX blocks). */
   private readonly changedNames = new Map<number, readonly string[]>();
   private readonly listeners = new Set<BlockListener>();
+  private readonly txListeners = new Set<TxListener>();
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -194,10 +197,10 @@ export class ChainNode {
    * Checks a transaction against the chain and the transactions already waiting, and queues it.
    * Throws LedgerError / MempoolError / CodecError saying why it was refused.
    */
-  async submitTx(input: Tx | Bytes): Promise<{ txId: string }> {
+  async submitTx(input: Tx | Bytes, source: 'local' | 'peer' = 'local'): Promise<{ txId: string }> {
     const tx = input instanceof Uint8Array ? decodeTx(input) : input;
     checkEnvelope(this.genesis, tx);
-    return this.exclusive(async () => {
+    const admitted = await this.exclusive(async () => {
       const entry = this.mempool.admissible(tx);
       await this.state.load(keysTouched(tx));
       const trial = new Overlay(this.pending);
@@ -209,6 +212,19 @@ export class ChainNode {
       this.verified.add(entry.id);
       return { txId: entry.id };
     });
+    for (const listener of this.txListeners) {
+      try {
+        listener(tx, source);
+      } catch {
+        // A listener's failure must not undo an admitted transaction.
+      }
+    }
+    return admitted;
+  }
+
+  onTx(listener: TxListener): () => void {
+    this.txListeners.add(listener);
+    return () => this.txListeners.delete(listener);
   }
 
   /** Produces, signs and stores the next block if there are transactions. Single validator only. */

@@ -1,0 +1,235 @@
+/**
+ * A node of a multi-validator chain: the chain node, its consensus driver and the libp2p network.
+ *
+ *   peers ──tx──▶ mempool ◀── RPC          (local transactions are gossiped on)
+ *   peers ──proposal/vote/evidence──▶ consensus engine ──▶ commitFinal ──▶ block store, DNS
+ *   peers ◀──sync (blocks + certificates)── block store          (and the other way when behind)
+ *
+ * A full node runs the same engine without a key: it decides from the validators' gossip as soon
+ * as they do, and block sync is the fallback when it was away (a new node from genesis, a restart).
+ */
+import { decodeTx, encodeBlock, encodeCommit, encodeTx } from '../chain/codec.ts';
+import type { KeyPair } from '../chain/crypto.ts';
+import { bytesEqual } from '../chain/hash.ts';
+import { LedgerError } from '../chain/ledger/errors.ts';
+import { ProofRejected } from '../chain/light.ts';
+import type { Genesis } from '../chain/types.ts';
+import { decodeConsensusMessage, encodeConsensusMessage } from '../consensus/codec.ts';
+import type { ConsensusMessage, Timeouts } from '../consensus/types.ts';
+import { DcbtError } from '../errors.ts';
+import { createP2PNode, type MessageVerdict, type P2PLimits, type P2PNode, type TopicKind } from '../p2p/index.ts';
+import { ConsensusDriver } from './consensus-driver.ts';
+import { MempoolError } from './mempool.ts';
+import { ChainNode } from './node.ts';
+
+/** How often a node asks its peers how far their chains are (and syncs when it is behind). */
+export const SYNC_POLL_INTERVAL_MS = 1000;
+/** Peers asked for their tip in one poll. */
+const SYNC_STATUS_PEERS_MAX = 4;
+const SYNC_STATUS_TIMEOUT_MS = 2000;
+
+export interface NetworkNodeOptions {
+  readonly dataDir: string;
+  readonly genesis: Genesis;
+  /** Validators only. */
+  readonly validatorKey?: KeyPair;
+  /** The node's network identity (its libp2p peer id). */
+  readonly p2pKey: KeyPair;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly bootstrap: readonly string[];
+  readonly p2pLimits?: Partial<P2PLimits>;
+  readonly timeouts?: Partial<Timeouts>;
+  readonly syncPollIntervalMs?: number;
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+export class NetworkNode {
+  readonly chain: ChainNode;
+  readonly p2p: P2PNode;
+  readonly consensus: ConsensusDriver;
+  private readonly onError: (error: unknown, context: string) => void;
+  private readonly syncPollIntervalMs: number;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncing: Promise<unknown> | undefined;
+  private closed = false;
+  private readonly offs: (() => void)[] = [];
+
+  private constructor(chain: ChainNode, p2p: P2PNode, consensus: ConsensusDriver, options: NetworkNodeOptions) {
+    this.chain = chain;
+    this.p2p = p2p;
+    this.consensus = consensus;
+    this.onError = options.onError ?? (() => undefined);
+    this.syncPollIntervalMs = options.syncPollIntervalMs ?? SYNC_POLL_INTERVAL_MS;
+  }
+
+  static async start(options: NetworkNodeOptions): Promise<NetworkNode> {
+    const chain = await ChainNode.open({ dataDir: options.dataDir, genesis: options.genesis, ...(options.validatorKey ? { validatorKey: options.validatorKey } : {}) });
+    let p2p: P2PNode | undefined;
+    try {
+      p2p = await createP2PNode({
+        chainId: options.genesis.chainId,
+        privateKey: options.p2pKey.secretKey,
+        listen: options.listen,
+        bootstrap: options.bootstrap,
+        ...(options.p2pLimits ? { limits: options.p2pLimits } : {}),
+        blockSource: {
+          tipHeight: () => chain.tip.height,
+          getBlock: async (height) => {
+            const found = await chain.getBlock(height);
+            return found ? { block: encodeBlock(found.block), commit: encodeCommit(found.commit) } : undefined;
+          },
+        },
+      });
+      const net = p2p;
+      const onError = options.onError ?? (() => undefined);
+      const consensus = await ConsensusDriver.create({
+        chain,
+        ...(options.validatorKey ? { validatorKey: options.validatorKey } : {}),
+        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+        transport: { broadcast: (message) => void net.publish(topicOf(message), encodeConsensusMessage(message)).catch((error: unknown) => onError(error, 'gossip')) },
+        onError,
+      });
+      const node = new NetworkNode(chain, p2p, consensus, options);
+      node.wire();
+      await p2p.start();
+      consensus.start();
+      node.pollSync();
+      return node;
+    } catch (error) {
+      await p2p?.stop().catch(() => undefined);
+      await chain.close();
+      throw error;
+    }
+  }
+
+  private wire(): void {
+    const consensusHandler = (bytes: Uint8Array): MessageVerdict => {
+      let message: ConsensusMessage;
+      try {
+        message = decodeConsensusMessage(bytes);
+      } catch {
+        return 'reject';
+      }
+      const result = this.consensus.receive(message);
+      switch (result.status) {
+        case 'accepted':
+        case 'buffered':
+          return 'accept';
+        case 'invalid':
+          return 'reject';
+        case 'future':
+          // The network is ahead of this node: catch up by block sync.
+          this.syncSoon();
+          return 'ignore';
+        default:
+          return 'ignore';
+      }
+    };
+    this.offs.push(this.p2p.subscribe('proposal', consensusHandler), this.p2p.subscribe('vote', consensusHandler), this.p2p.subscribe('evidence', consensusHandler));
+    this.offs.push(
+      this.p2p.subscribe('tx', async (bytes) => {
+        try {
+          await this.chain.submitTx(decodeTx(bytes), 'peer');
+          return 'accept';
+        } catch (error) {
+          return txVerdict(error);
+        }
+      }),
+    );
+    this.offs.push(
+      this.chain.onTx((tx, source) => {
+        if (source === 'local') void this.p2p.publish('tx', encodeTx(tx)).catch((error: unknown) => this.onError(error, 'gossip tx'));
+      }),
+    );
+  }
+
+  private pollSync(): void {
+    if (this.closed) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncSoon();
+      this.pollSync();
+    }, this.syncPollIntervalMs);
+  }
+
+  /** Starts a catch-up unless one is running. */
+  syncSoon(): void {
+    if (this.syncing || this.closed) return;
+    this.syncing = this.catchUp()
+      .catch((error: unknown) => this.onError(error, 'block sync'))
+      .finally(() => {
+        this.syncing = undefined;
+      });
+  }
+
+  /** Asks peers for their tips and syncs from the highest one that is ahead of this node. */
+  async catchUp(): Promise<number> {
+    const peers = this.p2p.peers().slice(0, SYNC_STATUS_PEERS_MAX);
+    const tips = await Promise.all(
+      peers.map(async (peer) => {
+        try {
+          return { peer, tip: await this.p2p.status(peer, AbortSignal.timeout(SYNC_STATUS_TIMEOUT_MS)) };
+        } catch {
+          return { peer, tip: -1 };
+        }
+      }),
+    );
+    tips.sort((a, b) => b.tip - a.tip);
+    let synced = 0;
+    for (const { peer, tip } of tips) {
+      if (this.closed || tip <= this.chain.tip.height) break;
+      try {
+        const result = await this.p2p.syncFrom(
+          peer,
+          this.chain.tip.height + 1,
+          async (b) => {
+            if (b.height <= this.chain.tip.height) {
+              // Consensus stored it meanwhile: fine if it is the same block.
+              const mine = await this.chain.getBlock(b.height);
+              return mine && bytesEqual(mine.commit.blockHash, b.hash) ? 'accept' : 'reject';
+            }
+            try {
+              await this.chain.commitFinal(b.block, b.commit);
+              return 'accept';
+            } catch (error) {
+              if (error instanceof ProofRejected || error instanceof LedgerError || (error instanceof DcbtError && error.code === 'STATE_ROOT_MISMATCH')) return 'reject';
+              throw error;
+            }
+          },
+          { prevHash: this.chain.tip.hash, toHeight: tip },
+        );
+        synced += result.blocks;
+      } catch (error) {
+        this.onError(error, `block sync from ${peer}`);
+      }
+    }
+    if (synced > 0) this.consensus.synced();
+    return synced;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    for (const off of this.offs) off();
+    await this.consensus.stop();
+    await this.syncing;
+    await this.p2p.stop();
+    await this.chain.close();
+  }
+}
+
+function topicOf(message: ConsensusMessage): TopicKind {
+  return message.type;
+}
+
+/** Whether a peer's transaction is forwarded and whether the peer is blamed for it. */
+function txVerdict(error: unknown): MessageVerdict {
+  if (error instanceof MempoolError) return 'ignore';
+  if (error instanceof LedgerError) {
+    // Forged or malformed: the sender is at fault. Anything else (nonce, name taken…) depends on
+    // timing between nodes, not on honesty.
+    return error.code === 'TX_BAD_SIGNATURE' || error.code === 'TX_BAD_STAMP' || error.code === 'TX_WRONG_CHAIN' ? 'reject' : 'ignore';
+  }
+  if (error instanceof DcbtError && error.code === 'DECODE_FAILED') return 'reject';
+  return 'ignore';
+}
