@@ -89,12 +89,12 @@ export function blockRoutes(app: FastifyInstance, ctx: ModuleContext): void {
 <form class="demo-form" method="get" action="${href(demoPath('block'))}">
 <div class="field">
 <label for="block-prev">${t('learn.demos.block.prevLabel')}</label>
-<input type="text" id="block-prev" name="prev" value="${prevInput}" class="hash-input" maxlength="64" spellcheck="false" autocomplete="off"${prevValid ? '' : html` aria-invalid="true"`} aria-describedby="block-prev-error">
+<input type="text" dir="ltr" id="block-prev" name="prev" value="${prevInput}" class="hash-input" maxlength="64" spellcheck="false" autocomplete="off"${prevValid ? '' : html` aria-invalid="true"`} aria-describedby="block-prev-error">
 <p class="field-error" id="block-prev-error"${prevValid ? html` hidden` : ''}>${stateLine('bad', t('learn.demos.hexInvalid'), { tag: 'span' })}</p>
 </div>
 <div class="field">
 <label for="block-data">${t('learn.demos.block.dataLabel')}</label>
-<textarea id="block-data" name="data" rows="2" maxlength="${DATA_LENGTH_MAX}" spellcheck="false">${data}</textarea>
+<textarea dir="auto" id="block-data" name="data" rows="2" maxlength="${DATA_LENGTH_MAX}" spellcheck="false">${data}</textarea>
 </div>
 <div class="field-row">
 <div class="field">
@@ -114,11 +114,11 @@ export function blockRoutes(app: FastifyInstance, ctx: ModuleContext): void {
 </form>
 <div class="demo-result">
 <p class="output-label" id="block-hash-label">${t('learn.demos.block.hashLabel')}</p>
-<output class="hash" id="block-hash" for="block-prev block-data block-nonce" aria-labelledby="block-hash-label">${hash}</output>
+<output dir="ltr" aria-live="off" class="hash" id="block-hash" for="block-prev block-data block-nonce" aria-labelledby="block-hash-label">${hash}</output>
 ${seal}
 <p class="progress-text" id="block-progress" hidden></p>
 <details class="hashed-text"><summary>${t('learn.demos.block.hashedText')}</summary>
-<pre id="block-text">${blockText({ prev: prevInput, data, nonce })}</pre>
+<pre id="block-text" dir="ltr">${blockText({ prev: prevInput, data, nonce })}</pre>
 </details>
 </div>
 ${statusRegion(status.kind, status.text)}

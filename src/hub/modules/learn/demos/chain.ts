@@ -91,7 +91,7 @@ export function chainRoutes(app: FastifyInstance, ctx: ModuleContext): void {
 <legend>${t('learn.demos.chain.block', { n })}</legend>
 <div class="field">
 <label for="chain-data-${n}">${t('learn.demos.chain.dataLabel', { n })}</label>
-<textarea id="chain-data-${n}" name="d${b.index}" rows="2" maxlength="${DATA_LENGTH_MAX}" spellcheck="false">${b.data}</textarea>
+<textarea dir="auto" id="chain-data-${n}" name="d${b.index}" rows="2" maxlength="${DATA_LENGTH_MAX}" spellcheck="false">${b.data}</textarea>
 </div>
 <div class="field">
 <label for="chain-nonce-${n}">${t('learn.demos.chain.nonceLabel', { n })}</label>
@@ -99,9 +99,9 @@ export function chainRoutes(app: FastifyInstance, ctx: ModuleContext): void {
 </div>
 <input type="hidden" name="p${b.index}" value="${b.prev}" id="chain-prev-input-${n}">
 <p class="output-label" id="chain-prev-label-${n}">${t('learn.demos.chain.prevLabel', { n })}</p>
-<output class="hash" id="chain-prev-${n}" aria-labelledby="chain-prev-label-${n}">${b.prev}</output>
+<output dir="ltr" aria-live="off" class="hash" id="chain-prev-${n}" aria-labelledby="chain-prev-label-${n}">${b.prev}</output>
 <p class="output-label" id="chain-hash-label-${n}">${t('learn.demos.chain.hashLabel', { n })}</p>
-<output class="hash" id="chain-hash-${n}" aria-labelledby="chain-hash-label-${n}">${b.hash}</output>
+<output dir="ltr" aria-live="off" class="hash" id="chain-hash-${n}" aria-labelledby="chain-hash-label-${n}">${b.hash}</output>
 ${stateLine(STATE_KIND[b.state], blockStateText(t, b), { id: `chain-state-${n}` })}
 <div class="actions"><button type="submit" name="mine" value="${b.index}" id="chain-mine-${n}">${t('learn.demos.chain.mine', { n })}</button></div>
 </fieldset>

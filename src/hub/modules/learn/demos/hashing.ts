@@ -38,14 +38,14 @@ export function hashingRoutes(app: FastifyInstance, ctx: ModuleContext): void {
 <div class="field">
 <label for="hash-text">${t('learn.demos.hashing.textLabel')}</label>
 <p class="hint" id="hash-text-hint">${t('learn.demos.hashing.textHint', { max: TEXT_LENGTH_MAX })}</p>
-<textarea id="hash-text" name="text" rows="3" maxlength="${TEXT_LENGTH_MAX}" aria-describedby="hash-text-hint" spellcheck="false">${text}</textarea>
+<textarea dir="auto" id="hash-text" name="text" rows="3" maxlength="${TEXT_LENGTH_MAX}" aria-describedby="hash-text-hint" spellcheck="false">${text}</textarea>
 </div>
 <input type="hidden" name="previous" value="${hash}" id="hash-previous">
 <div class="actions"><button type="submit" id="hash-compute">${t('learn.demos.hashing.compute')}</button></div>
 </form>
 <div class="demo-result">
 <p class="output-label" id="hash-output-label">${t('learn.demos.hashing.outputLabel')}</p>
-<output class="hash" id="hash-output" for="hash-text" aria-labelledby="hash-output-label">${hash}</output>
+<output dir="ltr" aria-live="off" class="hash" id="hash-output" for="hash-text" aria-labelledby="hash-output-label">${hash}</output>
 </div>
 ${statusRegion('ok', status)}
 </section>`,

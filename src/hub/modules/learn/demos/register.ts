@@ -103,19 +103,19 @@ ${result === undefined
   ? ''
   : html`<h2>${t(`${K}.record`)}</h2>
 <dl class="facts">
-<dt>${t('learn.demos.register.nameLabel')}</dt><dd><code>${result.fqdn}</code></dd>
-<dt>${t(`${K}.owner`)}</dt><dd><code>${shortId(result.owner)}</code></dd>
+<dt>${t('learn.demos.register.nameLabel')}</dt><dd dir="ltr"><code>${result.fqdn}</code></dd>
+<dt>${t(`${K}.owner`)}</dt><dd dir="ltr"><code>${shortId(result.owner)}</code></dd>
 <dt>${t(`${K}.height`)}</dt><dd>${t.number(result.registeredHeight)}</dd>
 <dt>${t(`${K}.expires`)}</dt><dd><time datetime="${result.expiresAt}">${t.date(result.expiresAt.slice(0, 10))}</time></dd>
 <dt>${t(`${K}.records`)}</dt><dd><ul class="records">${result.records.map((x) => html`<li><code>${x.host === '' ? '@' : x.host} ${x.type} ${x.value}</code></li>`)}</ul></dd>
 </dl>
 <h2>${t(`${K}.try`)}</h2>
 ${commands.dig === undefined ? '' : html`<p>${t(`${K}.tryDig`)}</p>
-<pre><code id="register-dig">${commands.dig}</code></pre>`}
+<pre dir="ltr"><code id="register-dig">${commands.dig}</code></pre>`}
 <p>${t(`${K}.tryCli`)}</p>
-<pre><code>${commands.cli}</code></pre>
+<pre dir="ltr"><code>${commands.cli}</code></pre>
 <p>${t(`${K}.tryRpc`)}</p>
-<pre><code>${commands.curl}</code></pre>`}
+<pre dir="ltr"><code>${commands.curl}</code></pre>`}
 ${final ? html`<p><a href="${href(demoPath('register'))}" id="register-another">${t(`${K}.another`)}</a></p>` : ''}
 </div>`;
 }
@@ -149,7 +149,7 @@ ${ctx.csrfField(request, reply)}
 <div class="field">
 <label for="register-name">${t(`${K}.nameLabel`)}</label>
 <p class="hint" id="register-name-hint">${t(`${K}.nameHint`, { apex })}</p>
-<input type="text" id="register-name" name="name" value="${state.name ?? ''}" maxlength="${NAME_INPUT_MAX}" autocomplete="off" autocapitalize="none" spellcheck="false" required aria-describedby="register-name-hint${nameError ? ' register-name-error' : ''}"${nameError ? html` aria-invalid="true"` : ''}>
+<input type="text" dir="auto" id="register-name" name="name" value="${state.name ?? ''}" maxlength="${NAME_INPUT_MAX}" autocomplete="off" autocapitalize="none" spellcheck="false" required aria-describedby="register-name-hint${nameError ? ' register-name-error' : ''}"${nameError ? html` aria-invalid="true"` : ''}>
 ${nameError && errorMessage !== undefined ? html`<p class="field-error" id="register-name-error">${stateLine('bad', errorMessage, { tag: 'span' })}</p>` : ''}
 </div>
 <div class="actions"><button type="submit" id="register-submit">${t(`${K}.submit`)}</button></div>
