@@ -3,7 +3,7 @@
  * accessibility, a real hub (startHub over HTTP, its own data dir and test database) and, for the
  * pages that talk to the chain, an in-process devnet node with its RPC.
  *
- *   const hub = await startTestHub();          // { url, dataDir, close }
+ *   const hub = await startTestHub();          // { url, dataDir, close }; { smtp } from startSmtpSink()
  *   const browser = await launchBrowser();
  *   const page = await (await browser.newContext()).newPage();
  *   const violations = await axeViolations(page);
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { TEST_SCRYPT } from '../../src/hub/accounts/passwords.ts';
 import { startHub } from '../../src/hub/server.ts';
 import { createTestDatabaseUrl } from '../../src/hub/testing.ts';
 import { ChainNode } from '../../src/node/node.ts';
@@ -52,7 +53,9 @@ export interface TestHubServer {
  * when the tests run on PostgreSQL (see src/hub/testing.ts), no rate limit (a crawl makes
  * hundreds of requests a minute from one address), no logs.
  */
-export async function startTestHub(options: { rpcUrl?: string; rateLimitPerMinute?: number | false } = {}): Promise<TestHubServer> {
+export async function startTestHub(
+  options: { rpcUrl?: string; rateLimitPerMinute?: number | false; smtp?: { host: string; port: number } } = {},
+): Promise<TestHubServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'dcbt-hub-e2e-'));
   const database = await createTestDatabaseUrl();
   try {
@@ -64,6 +67,10 @@ export async function startTestHub(options: { rpcUrl?: string; rateLimitPerMinut
       databaseUrl: database.url,
       rpcUrl: options.rpcUrl,
       rateLimitPerMinute: options.rateLimitPerMinute ?? false,
+      // Cheap password hashing (the default costs about a second per hash); mail by SMTP when a
+      // test gives a server, otherwise into the data dir's outbox.
+      accounts: { scrypt: TEST_SCRYPT },
+      ...(options.smtp === undefined ? {} : { mailTransport: { kind: 'smtp' as const, smtp: { host: options.smtp.host, port: options.smtp.port } } }),
     });
     return {
       url: hub.url,
