@@ -3,9 +3,11 @@ import { Command, CommanderError } from 'commander';
 import { registerDnsCommands } from './commands/dns.ts';
 import { registerHubCommand } from './commands/hub.ts';
 import { registerNameCommands } from './commands/name.ts';
+import { registerNodeCommand } from './commands/node.ts';
 import { registerProofCommands } from './commands/proof.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerStatusCommand } from './commands/status.ts';
+import { registerTestnetCommand } from './commands/testnet.ts';
 import { registerWalletCommands } from './commands/wallet.ts';
 import { reportError } from './output.ts';
 
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerStartCommand(program);
+  registerNodeCommand(program);
+  registerTestnetCommand(program);
   registerWalletCommands(program);
   registerNameCommands(program);
   registerProofCommands(program);

@@ -8,6 +8,7 @@
  * A full node runs the same engine without a key: it decides from the validators' gossip as soon
  * as they do, and block sync is the fallback when it was away (a new node from genesis, a restart).
  */
+import { randomBytes } from 'node:crypto';
 import { decodeTx, encodeBlock, encodeCommit, encodeTx } from '../chain/codec.ts';
 import type { KeyPair } from '../chain/crypto.ts';
 import { bytesEqual } from '../chain/hash.ts';
@@ -86,7 +87,7 @@ export class NetworkNode {
         chain,
         ...(options.validatorKey ? { validatorKey: options.validatorKey } : {}),
         ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-        transport: { broadcast: (message) => void net.publish(topicOf(message), encodeConsensusMessage(message)).catch((error: unknown) => onError(error, 'gossip')) },
+        transport: { broadcast: (message) => void net.publish(topicOf(message), frame(encodeConsensusMessage(message))).catch((error: unknown) => onError(error, 'gossip')) },
         onError,
       });
       const node = new NetworkNode(chain, p2p, consensus, options);
@@ -106,7 +107,7 @@ export class NetworkNode {
     const consensusHandler = (bytes: Uint8Array): MessageVerdict => {
       let message: ConsensusMessage;
       try {
-        message = decodeConsensusMessage(bytes);
+        message = decodeConsensusMessage(unframe(bytes));
       } catch {
         return 'reject';
       }
@@ -216,6 +217,26 @@ export class NetworkNode {
     await this.p2p.stop();
     await this.chain.close();
   }
+}
+
+/**
+ * Gossipsub names a message by the hash of its bytes and drops a second publish of the same bytes,
+ * but the engine sends its messages again on purpose (a restarted or cut-off validator needs the
+ * votes it missed). A fresh nonce in front makes every send a new gossip message; the engine
+ * recognises the repeats, and a repeat it already had is not forwarded (verdict 'ignore').
+ */
+const FRAME_NONCE_BYTES = 8;
+
+function frame(message: Uint8Array): Uint8Array {
+  const out = new Uint8Array(FRAME_NONCE_BYTES + message.length);
+  out.set(randomBytes(FRAME_NONCE_BYTES), 0);
+  out.set(message, FRAME_NONCE_BYTES);
+  return out;
+}
+
+function unframe(bytes: Uint8Array): Uint8Array {
+  if (bytes.length <= FRAME_NONCE_BYTES) throw new DcbtError('DECODE_FAILED', 'consensus frame too short', { what: 'frame', offset: 0 });
+  return bytes.subarray(FRAME_NONCE_BYTES);
 }
 
 function topicOf(message: ConsensusMessage): TopicKind {

@@ -35,7 +35,7 @@ export const NodeConfigSchema = z.strictObject({
   rpcPort: z.number().int().min(0).max(65535),
   dnsPort: z.number().int().min(0).max(65535),
   p2pPort: z.number().int().min(0).max(65535),
-  /** Multiaddrs of peers to dial at start (each node lists the validators before it, and node0 the others). */
+  /** Multiaddrs of peers to stay connected to. */
   bootstrap: z.array(z.string().min(1)).max(256),
 });
 export type NodeConfig = z.infer<typeof NodeConfigSchema>;
@@ -117,8 +117,8 @@ export async function ensureTestnet(dir: string, options: TestnetOptions, peerAd
   const addresses = names.map((_, i) => peerAddress(host, ports(i).p2pPort, p2pKeys[i]!));
   const nodes: TestnetNode[] = [];
   for (const [i, name] of names.entries()) {
-    // Everyone dials node0 and the validators before it; node0 dials the other validators: a connected mesh from any start order.
-    const bootstrap = i === 0 ? addresses.slice(1, options.validators) : addresses.slice(0, Math.min(i, options.validators));
+    // Every node keeps a connection to every other one (a small network: a full mesh, from any start order).
+    const bootstrap = addresses.filter((_, j) => j !== i);
     const config: NodeConfig = { version: 1, role: i < options.validators ? 'validator' : 'full', host, ...ports(i), bootstrap };
     const dataDir = join(dir, name);
     await writeFileAtomic(join(dataDir, NODE_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`, 0o644);
