@@ -22,6 +22,7 @@ import { escapeHtml, html, raw, type SafeHtml } from './html.ts';
 import { coreCatalogues } from './i18n/catalogues.ts';
 import { I18n, isLocale, langAttrs, LOCALES, negotiateLocale, type Locale } from './i18n/index.ts';
 import { localePath, renderLayout } from './layout.ts';
+import { registerPageCache, type PageCacheOptions } from './page-cache.ts';
 import { DEFAULT_FROM, Mailer } from './mail/index.ts';
 import { modules as defaultModules } from './modules/index.ts';
 import type { HubModule, ModuleContext, NavEntry, PageSpec, RequestView } from './modules/types.ts';
@@ -46,6 +47,8 @@ export interface HubOptions {
   /** Set behind a reverse proxy so client addresses (rate limits, logs) come from X-Forwarded-For. */
   trustProxy?: boolean;
   accounts?: HubAccountOptions;
+  /** Rendered pages for visitors without cookies, served again for a few seconds (page-cache.ts); off when omitted. */
+  pageCache?: PageCacheOptions | false;
 }
 
 export interface HubAccountOptions {
@@ -185,6 +188,9 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
       errorResponseBuilder: (_request, context) => Object.assign(new Error('rate limited'), { statusCode: context.statusCode }),
     });
   }
+
+  // After the rate limit, which still counts pages served from the cache.
+  if (options.pageCache !== undefined && options.pageCache !== false) registerPageCache(app, options.pageCache);
 
   const view = (request: FastifyRequest): RequestView => {
     const params = request.params as { locale?: string } | undefined;

@@ -19,6 +19,7 @@ import { buildHub, createI18n, loadHubContent, type HubAccountOptions } from './
 import { openDatabase } from './db/index.ts';
 import { DEFAULT_FROM, Mailer, mailTransportFromEnv, type MailTransportConfig } from './mail/index.ts';
 import { modules } from './modules/index.ts';
+import { DEFAULT_PAGE_CACHE, type PageCacheOptions } from './page-cache.ts';
 
 export const DEFAULT_CONTENT_DIR = fileURLToPath(new URL('../../content/', import.meta.url));
 
@@ -48,6 +49,8 @@ export interface StartHubOptions {
   accounts?: Pick<HubAccountOptions, 'scrypt' | 'sessionLimits' | 'tokenLifetimes' | 'rateLimits'>;
   /** Requests per minute per client address (default 600); false turns the limit off (tests, benches). */
   rateLimitPerMinute?: number | false;
+  /** Pages for visitors without cookies are served again for 2 s (DEFAULT_PAGE_CACHE); false turns that off. */
+  pageCache?: PageCacheOptions | false;
 }
 
 export interface RunningHub {
@@ -101,6 +104,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       csrfSecret: loadSecret(dataDir),
       https: options.https === true,
       ...(options.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: options.rateLimitPerMinute }),
+      pageCache: options.pageCache ?? DEFAULT_PAGE_CACHE,
       logger: options.logger === undefined ? { level: 'info' } : options.logger,
     });
     if (content.warnings.length > 0) {

@@ -13,6 +13,7 @@ import { buildHub, createI18n, loadHubContent } from './app.ts';
 import { openPostgres, openSqlite, type Database } from './db/index.ts';
 import { modules as defaultModules } from './modules/index.ts';
 import type { HubModule } from './modules/types.ts';
+import type { PageCacheOptions } from './page-cache.ts';
 import { DEFAULT_CONTENT_DIR } from './server.ts';
 
 /** Superuser URL of a PostgreSQL server the tests may create databases in. */
@@ -78,7 +79,7 @@ export async function openTestDatabase(): Promise<Database> {
 }
 
 export async function testHub(
-  options: { modules?: readonly HubModule[]; contentDir?: string; rateLimitPerMinute?: number | false } = {},
+  options: { modules?: readonly HubModule[]; contentDir?: string; rateLimitPerMinute?: number | false; pageCache?: PageCacheOptions } = {},
 ): Promise<FastifyInstance> {
   const modules = options.modules ?? defaultModules;
   const database = await openTestDatabase();
@@ -89,6 +90,7 @@ export async function testHub(
       i18n: createI18n(modules),
       modules,
       rateLimitPerMinute: options.rateLimitPerMinute ?? false,
+      ...(options.pageCache === undefined ? {} : { pageCache: options.pageCache }),
     });
     app.addHook('onClose', async () => {
       await database.close();
