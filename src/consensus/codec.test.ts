@@ -86,7 +86,7 @@ const persisted: fc.Arbitrary<PersistedState> = fc.record({
   round,
   step: fc.constantFrom('propose' as const, 'prevote' as const, 'precommit' as const),
   locked: fc.option(fc.record({ round, block }), { nil: null }),
-  valid: fc.option(fc.record({ round, block }), { nil: null }),
+  valid: fc.option(fc.record({ round, block, polka: fc.array(vote, { maxLength: 4 }) }), { nil: null }),
   votes: fc.array(vote, { maxLength: 6 }),
   proposal: fc.option(fc.record({ proposal, block }), { nil: null }),
 });

@@ -27,7 +27,7 @@ export const PROPOSAL_MESSAGE_SIZE_BYTES_MAX = 2 + PROPOSAL_BODY_BYTES + 4 + BLO
 export const CONSENSUS_MESSAGE_SIZE_BYTES_MAX = PROPOSAL_MESSAGE_SIZE_BYTES_MAX;
 /** Own votes kept in a persisted state: 2 per round over at most this / 2 rounds. */
 export const PERSISTED_VOTES_COUNT_MAX = 1024;
-export const PERSISTED_STATE_SIZE_BYTES_MAX = 64 + PERSISTED_VOTES_COUNT_MAX * VOTE_BODY_BYTES + 3 * (PROPOSAL_BODY_BYTES + 8 + BLOCK_SIZE_BYTES_MAX);
+export const PERSISTED_STATE_SIZE_BYTES_MAX = 64 + 2 * PERSISTED_VOTES_COUNT_MAX * VOTE_BODY_BYTES + 3 * (PROPOSAL_BODY_BYTES + 8 + BLOCK_SIZE_BYTES_MAX);
 
 const ZERO_HASH = new Uint8Array(32);
 const PROPOSAL_TAG = utf8('dcbt/proposal\0');
@@ -159,7 +159,7 @@ export function evidenceHash(e: Evidence): Bytes {
 // ---- messages ----------------------------------------------------------------------------------
 
 export function encodeConsensusMessage(m: ConsensusMessage): Bytes {
-  const w = new Writer(m.type === 'proposal' ? 512 : EVIDENCE_MESSAGE_SIZE_BYTES_MAX);
+  const w = new Writer(m.type === 'proposal' ? 512 : m.type === 'vote' ? VOTE_MESSAGE_SIZE_BYTES : EVIDENCE_MESSAGE_SIZE_BYTES_MAX);
   w.u8(CONSENSUS_FORMAT_VERSION);
   switch (m.type) {
     case 'proposal':
@@ -224,14 +224,27 @@ function readRoundBlock(r: Reader): { round: number; block: Block } | null {
   return { round: r.u32(), block: readBlock(r) };
 }
 
+function writeVotes(w: Writer, votes: readonly SignedVote[]): void {
+  if (votes.length > PERSISTED_VOTES_COUNT_MAX) throw new RangeError(`at most ${PERSISTED_VOTES_COUNT_MAX} persisted votes`);
+  w.u16(votes.length);
+  for (const v of votes) writeVote(w, v);
+}
+
+function readVotes(r: Reader): SignedVote[] {
+  const n = r.u16();
+  if (n > PERSISTED_VOTES_COUNT_MAX) r.fail(`${n} votes exceed ${PERSISTED_VOTES_COUNT_MAX}`);
+  const votes: SignedVote[] = [];
+  for (let i = 0; i < n; i++) votes.push(readVote(r));
+  return votes;
+}
+
 export function encodePersistedState(s: PersistedState): Bytes {
-  if (s.votes.length > PERSISTED_VOTES_COUNT_MAX) throw new RangeError(`at most ${PERSISTED_VOTES_COUNT_MAX} persisted votes`);
   const w = new Writer(1024);
   w.u8(CONSENSUS_FORMAT_VERSION).u64(s.height).u32(s.round).u8(STEPS.indexOf(s.step));
   writeRoundBlock(w, s.locked);
   writeRoundBlock(w, s.valid);
-  w.u16(s.votes.length);
-  for (const v of s.votes) writeVote(w, v);
+  if (s.valid) writeVotes(w, s.valid.polka);
+  writeVotes(w, s.votes);
   if (s.proposal) {
     w.u8(1);
     writeProposal(w, s.proposal.proposal);
@@ -251,11 +264,9 @@ export function decodePersistedState(bytes: Bytes): PersistedState {
   const round = r.u32();
   const step = STEPS[r.u8()] ?? r.fail('unknown step');
   const locked = readRoundBlock(r);
-  const valid = readRoundBlock(r);
-  const n = r.u16();
-  if (n > PERSISTED_VOTES_COUNT_MAX) r.fail(`${n} votes exceed ${PERSISTED_VOTES_COUNT_MAX}`);
-  const votes: SignedVote[] = [];
-  for (let i = 0; i < n; i++) votes.push(readVote(r));
+  const validBlock = readRoundBlock(r);
+  const valid = validBlock && { ...validBlock, polka: readVotes(r) };
+  const votes = readVotes(r);
   const flag = r.u8();
   let proposal: PersistedState['proposal'] = null;
   if (flag === 1) proposal = { proposal: readProposal(r), block: readBlock(r) };

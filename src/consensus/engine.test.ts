@@ -304,7 +304,7 @@ test('votes too many rounds ahead are refused as future', () => {
   assert.deepEqual(h.step(prevote(K[1]!, 1, 10, null)), { status: 'accepted' });
 });
 
-test('equivocating votes: evidence is surfaced and the second vote does not count', () => {
+test('equivocating votes: evidence is surfaced, once per pair', () => {
   const h = harness();
   h.step(proposalBy(K[P0]!, 1, 0, A)); // own prevote for A
   h.step(prevote(K[1]!, 1, 0, hA));
@@ -314,13 +314,30 @@ test('equivocating votes: evidence is surfaced and the second vote does not coun
   assert.equal(evidence[0]!.kind, 'duplicate-vote');
   const checked = verifyEvidence(evidence[0]!, { chainId: CHAIN_ID, validatorsAt: () => net.set, verify });
   assert.ok(bytesEqual(checked.offender, K[1]!.publicKey));
-  // B now has validators 2 and 3: were validator 1's second vote counted, B would have a polka.
-  h.step(prevote(K[2]!, 1, 0, hB));
-  h.step(prevote(K[3]!, 1, 0, hB));
-  assert.equal(h.engine.status().validRound, -1);
-  // The same pair again is not surfaced twice.
-  h.step(prevote(K[1]!, 1, 0, hB));
+  assert.deepEqual(h.step(prevote(K[1]!, 1, 0, hB)), { status: 'duplicate' });
   assert.equal(h.readies.flatMap((r) => r.evidence).length, 1);
+});
+
+test('an equivocator counts once toward "more than 2/3 of anything"', () => {
+  const h = harness();
+  h.advance(TEST_TIMEOUTS.proposeMs); // own nil prevote
+  h.step(prevote(K[1]!, 1, 0, hA));
+  h.step(prevote(K[1]!, 1, 0, hB));
+  h.advance(TEST_TIMEOUTS.prevoteMs * 2);
+  assert.equal(h.votesSent(VoteStep.PRECOMMIT).length, 0, 'two validators, not three: no prevote timeout');
+  h.step(prevote(K[2]!, 1, 0, hB));
+  h.advance(TEST_TIMEOUTS.prevoteMs);
+  assert.equal(h.votesSent(VoteStep.PRECOMMIT).length, 1);
+});
+
+test("an equivocator's vote for a block this node has counts toward that block's polka, as in the paper", () => {
+  const h = harness();
+  h.step(prevote(K[1]!, 1, 0, hB)); // first vote: B (no block known for it)
+  h.step(proposalBy(K[P0]!, 1, 0, A)); // own prevote for A
+  h.step(prevote(K[1]!, 1, 0, hA)); // conflicting, for the known block A: evidence, and it counts
+  assert.equal(h.readies.flatMap((r) => r.evidence).length, 1);
+  h.step(prevote(K[2]!, 1, 0, hA));
+  assert.equal(h.engine.status().lockedRound, 0, 'own + validator 1 + validator 2 = a polka for A');
 });
 
 test('a nil vote and a block vote of one step are equivocation too', () => {
@@ -453,6 +470,44 @@ test('restart keeps the lock', () => {
   assert.ok(sameHash(r.votesSent(VoteStep.PREVOTE).find((v) => v.round === 1)!, null), 'still locked on A after the restart');
 });
 
+test('restart keeps the polka of the valid block, and a re-proposal carries it', () => {
+  const me = P1; // proposes round 1
+  const h = new Harness(engineConfig(net, me));
+  const rest = [0, 1, 2, 3].filter((i) => i !== me);
+  h.step(proposalBy(K[P0]!, 1, 0, A));
+  h.step(prevote(K[rest[0]!]!, 1, 0, hA));
+  h.step(prevote(K[rest[1]!]!, 1, 0, hA));
+  assert.equal(h.lastPersisted?.valid?.polka.length, 3);
+  // Crash; the restarted engine moves to round 1, where it proposes A again with its polka.
+  const r = new Harness(engineConfig(net, me), { persisted: h.lastPersisted!, nowMs: h.now });
+  r.step(precommit(K[rest[0]!]!, 1, 0, null));
+  r.step(precommit(K[rest[1]!]!, 1, 0, null));
+  r.advance(TEST_TIMEOUTS.precommitMs);
+  const sent = r.sent();
+  const p = sent.find((m) => m.type === 'proposal' && m.proposal.round === 1) as Extract<ConsensusMessage, { type: 'proposal' }>;
+  assert.equal(p.proposal.polRound, 0);
+  const pol = sent.filter((m) => m.type === 'vote' && m.vote.round === 0 && m.vote.step === VoteStep.PREVOTE && sameHash(m.vote, hA));
+  assert.equal(new Set(pol.map((m) => (m.type === 'vote' ? hex(m.vote.validator) : ''))).size, 3, 'the three prevotes of the polka go with it');
+  // And a validator that saw none of round 0 accepts the re-proposal on that evidence (L28).
+  const other = new Harness(engineConfig(net, rest[2]!));
+  other.step(prevote(K[rest[0]!]!, 1, 1, null));
+  other.step(prevote(K[rest[1]!]!, 1, 1, null)); // skip to round 1
+  for (const m of sent.filter((x) => x.type === 'vote' || x.type === 'proposal')) other.step(m);
+  assert.ok(other.votesSent(VoteStep.PREVOTE).some((v) => v.round === 1 && sameHash(v, hA)));
+});
+
+test("a stalled node relays others' votes of its round and the previous one", () => {
+  const h = harness();
+  h.advance(TEST_TIMEOUTS.proposeMs); // own nil prevote
+  h.step(prevote(K[1]!, 1, 0, null));
+  h.step(precommit(K[3]!, 1, 0, hB));
+  h.advance(TEST_TIMEOUTS.rebroadcastMs);
+  const mark = h.readies.length;
+  h.advance(TEST_TIMEOUTS.rebroadcastMs);
+  const relayed = h.sent(mark).flatMap((m) => (m.type === 'vote' ? [hex(m.vote.validator)] : []));
+  assert.ok(relayed.includes(hex(K[1]!.publicKey)) && relayed.includes(hex(K[3]!.publicKey)) && relayed.includes(hex(K[0]!.publicKey)));
+});
+
 test('a persisted state of an earlier height is ignored; one of a later height is refused', () => {
   const h = harness();
   h.step(proposalBy(K[P0]!, 1, 0, A));
@@ -496,10 +551,12 @@ test('a node without a validator key follows and decides but never signs', () =>
   assert.equal(h.sent().filter((m) => m.type !== 'proposal').length, 0);
 });
 
-test('rebroadcast: own votes of the current height go out again every rebroadcastMs', () => {
+test('rebroadcast: a node that made no progress for rebroadcastMs sends its messages again', () => {
   const h = harness();
   h.step(proposalBy(K[P0]!, 1, 0, A));
   const mark = h.readies.length;
+  h.advance(TEST_TIMEOUTS.rebroadcastMs);
+  assert.equal(h.sent(mark).length, 0, 'it prevoted within this interval: progress, nothing is sent again');
   h.advance(TEST_TIMEOUTS.rebroadcastMs);
   const again = h.sent(mark);
   assert.ok(again.some((m) => m.type === 'vote' && m.vote.step === VoteStep.PREVOTE));

@@ -13,9 +13,9 @@
  * After every input all rules are re-evaluated until none fires, which is the paper's "upon"
  * semantics; rules that need `valid(v)` wait until the driver has answered a validation request.
  */
-import { blockHash } from '../chain/codec.ts';
+import { blockHash as hashHeader } from '../chain/codec.ts';
 import { compareBytes, fromHex, toHex } from '../chain/hash.ts';
-import type { Block, Bytes, CommitCertificate } from '../chain/types.ts';
+import type { Block, BlockHeader, Bytes, CommitCertificate } from '../chain/types.ts';
 import { DcbtError } from '../errors.ts';
 import { duplicateProposalEvidence, duplicateVoteEvidence, evidenceHash, proposalSigningBytes, signedVoteBytes } from './codec.ts';
 import { verifyEvidence } from './evidence.ts';
@@ -62,33 +62,71 @@ export const DEFAULT_LIMITS: EngineLimits = {
   evidenceSeenMax: 10_000,
 };
 
+/** Headers are immutable, and a block's hash is asked for many times: computed once per header object. */
+const headerHashes = new WeakMap<BlockHeader, Bytes>();
+function blockHash(header: BlockHeader): Bytes {
+  let h = headerHashes.get(header);
+  if (!h) headerHashes.set(header, (h = hashHeader(header)));
+  return h;
+}
+
 export class ConsensusError extends DcbtError<'CONSENSUS_STATE_AHEAD', { persistedHeight: number; height: number }> {}
 
 const NIL = 'nil';
+/** Conflicting votes of one validator kept per round and step for values without a known block. */
+const CONFLICTING_VOTES_KEPT_MAX = 2;
 
 type Added = { readonly status: 'added' } | { readonly status: 'duplicate' } | { readonly status: 'conflict'; readonly existing: SignedVote };
 
-/** One round's votes of one step: first vote per validator counts; power per value. */
+/**
+ * One round's votes of one step. As in the paper, a value's tally counts votes for it from
+ * distinct validators — an equivocating validator's two votes each count for their own value
+ * (quorums of more than 2/3 still intersect in a correct validator, so safety holds, and a polka
+ * that needed the equivocator's vote stays visible to everyone, which liveness needs). `total`
+ * counts each validator once. Votes that conflict with a validator's first one are kept for
+ * values the caller has a block for, and otherwise at most CONFLICTING_VOTES_KEPT_MAX of them (a
+ * vote may arrive before its block), so a Byzantine validator cannot grow this without bound.
+ */
 class VoteTally {
-  readonly byValidator = new Map<string, SignedVote>();
+  readonly first = new Map<string, SignedVote>();
+  private readonly extra = new Map<string, number>();
+  readonly byValue = new Map<string, Map<string, SignedVote>>();
   readonly powerByValue = new Map<string, number>();
   total = 0;
 
-  add(key: string, vote: SignedVote, power: number): Added {
-    const existing = this.byValidator.get(key);
+  has(key: string, value: string): boolean {
+    return this.byValue.get(value)?.has(key) ?? false;
+  }
+
+  add(key: string, vote: SignedVote, power: number, keepConflicting: (value: string) => boolean): Added {
     const value = vote.blockHash ? toHex(vote.blockHash) : NIL;
+    if (this.has(key, value)) return { status: 'duplicate' };
+    const existing = this.first.get(key);
     if (existing) {
-      const old = existing.blockHash ? toHex(existing.blockHash) : NIL;
-      return old === value ? { status: 'duplicate' } : { status: 'conflict', existing };
+      const extra = this.extra.get(key) ?? 0;
+      if (!keepConflicting(value) && extra >= CONFLICTING_VOTES_KEPT_MAX) return { status: 'conflict', existing };
+      this.extra.set(key, extra + 1);
+    } else {
+      this.first.set(key, vote);
+      this.total += power;
     }
-    this.byValidator.set(key, vote);
+    let voters = this.byValue.get(value);
+    if (!voters) this.byValue.set(value, (voters = new Map()));
+    voters.set(key, vote);
     this.powerByValue.set(value, (this.powerByValue.get(value) ?? 0) + power);
-    this.total += power;
-    return { status: 'added' };
+    return existing ? { status: 'conflict', existing } : { status: 'added' };
   }
 
   power(value: string): number {
     return this.powerByValue.get(value) ?? 0;
+  }
+
+  votesFor(value: string): Iterable<SignedVote> {
+    return this.byValue.get(value)?.values() ?? [];
+  }
+
+  *all(): Iterable<SignedVote> {
+    for (const voters of this.byValue.values()) yield* voters.values();
   }
 }
 
@@ -171,6 +209,8 @@ export class ConsensusEngine {
    * "last commit" gossip that lets it decide without block sync.
    */
   private lastDecision: { readonly height: number; readonly votes: readonly SignedVote[]; readonly proposal: ProposalEntry | undefined } | undefined;
+  /** (height, round, step) when the rebroadcast timer last fired: messages go out again only when it has not moved. */
+  private rebroadcastMark = '';
   /** The last-commit gossip goes out at most once per rebroadcastMs. */
   private catchUpAllowedAtMs = 0;
 
@@ -212,6 +252,7 @@ export class ConsensusEngine {
     if (p && p.height === init.height) engine.restore(p);
     else engine.startRound(0);
     engine.schedule('rebroadcast', 0, engine.nowMs + engine.timeouts.rebroadcastMs);
+    engine.rebroadcastMark = engine.progressMark();
     engine.evaluate();
     return engine;
   }
@@ -367,7 +408,7 @@ export class ConsensusEngine {
     this.schedule('propose', round, this.nowMs + this.timeouts.proposeMs + round * this.timeouts.proposeDeltaMs);
     if (!this.isProposer(round)) return;
     if (this.ownProposal?.proposal.round === round) {
-      this.outSend.push({ type: 'proposal', proposal: this.ownProposal.proposal, block: this.ownProposal.block });
+      this.sendProposal(this.ownProposal.proposal, this.ownProposal.block);
     } else if (this.validBlock) {
       this.signProposal(this.validBlock, this.validRound);
     } else {
@@ -388,13 +429,21 @@ export class ConsensusEngine {
       this.validRound = p.valid.round;
       this.validBlock = p.valid.block;
       this.validHash = this.remember(p.valid.block, true);
+      const rs = this.roundState(p.valid.round);
+      for (const v of p.valid.polka) {
+        const key = toHex(v.validator);
+        const power = this.powers.get(key);
+        if (power === undefined || v.height !== this.height || v.round !== p.valid.round || v.step !== VoteStep.PREVOTE) continue;
+        rs.prevotes.add(key, v, power, () => true);
+        this.hear(rs, key, power);
+      }
     }
     for (const v of p.votes) {
       const key = toHex(v.validator);
       const power = this.powers.get(key);
       if (v.height !== this.height || key !== this.signerKey || power === undefined) continue;
       const rs = this.roundState(v.round);
-      (v.step === VoteStep.PREVOTE ? rs.prevotes : rs.precommits).add(key, v, power);
+      (v.step === VoteStep.PREVOTE ? rs.prevotes : rs.precommits).add(key, v, power, () => false);
       this.hear(rs, key, power);
       this.ownVotes.push(v);
       const voted: Step = v.step === VoteStep.PREVOTE ? 'prevote' : 'precommit';
@@ -410,7 +459,7 @@ export class ConsensusEngine {
     if (this.stepNow === 'propose') {
       this.schedule('propose', this.round, this.nowMs + this.timeouts.proposeMs + this.round * this.timeouts.proposeDeltaMs);
       if (this.isProposer(this.round)) {
-        if (this.ownProposal) this.outSend.push({ type: 'proposal', proposal: this.ownProposal.proposal, block: this.ownProposal.block });
+        if (this.ownProposal) this.sendProposal(this.ownProposal.proposal, this.ownProposal.block);
         else if (this.validBlock) this.signProposal(this.validBlock, this.validRound);
         else this.outBuild = { height: this.height, round: this.round };
       }
@@ -426,7 +475,7 @@ export class ConsensusEngine {
       round: this.round,
       step: this.stepNow,
       locked: this.lockedBlock ? { round: this.lockedRound, block: this.lockedBlock } : null,
-      valid: this.validBlock ? { round: this.validRound, block: this.validBlock } : null,
+      valid: this.validBlock ? { round: this.validRound, block: this.validBlock, polka: [...(this.rounds.get(this.validRound)?.prevotes.votesFor(this.validHash!) ?? [])] } : null,
       votes: [...this.ownVotes],
       proposal: this.ownProposal && this.ownProposal.proposal.round === this.round ? this.ownProposal : null,
     };
@@ -457,15 +506,11 @@ export class ConsensusEngine {
     if (vote.round > this.round + this.limits.roundsAheadMax) return { status: 'future' };
     const rs = this.roundState(vote.round);
     const tally = vote.step === VoteStep.PREVOTE ? rs.prevotes : rs.precommits;
-    const existing = tally.byValidator.get(key);
     const value = vote.blockHash ? toHex(vote.blockHash) : NIL;
-    if (existing && (existing.blockHash ? toHex(existing.blockHash) : NIL) === value) return { status: 'duplicate' };
+    if (tally.has(key, value)) return { status: 'duplicate' };
     if (!this.verify(vote.validator, signedVoteBytes(this.chainId, vote), vote.signature)) return { status: 'invalid', reason: `bad vote signature by ${key}` };
-    const added = tally.add(key, vote, power);
-    if (added.status === 'conflict') {
-      this.surfaceEvidence(duplicateVoteEvidence(added.existing, vote));
-      return { status: 'accepted' };
-    }
+    const added = tally.add(key, vote, power, (v) => this.blocks.has(v));
+    if (added.status === 'conflict') this.surfaceEvidence(duplicateVoteEvidence(added.existing, vote));
     this.hear(rs, key, power);
     if (vote.step === VoteStep.PRECOMMIT && vote.blockHash) this.noteCandidate(vote.round, value);
     return { status: 'accepted' };
@@ -629,7 +674,7 @@ export class ConsensusEngine {
   }
 
   private decide(round: number, hash: string, block: Block): void {
-    const votes = [...(this.rounds.get(round)?.precommits.byValidator.values() ?? [])].filter((v) => v.blockHash && toHex(v.blockHash) === hash);
+    const votes = [...(this.rounds.get(round)?.precommits.votesFor(hash) ?? [])];
     votes.sort((a, b) => compareBytes(a.validator, b.validator));
     const certificate: CommitCertificate = {
       height: this.height,
@@ -651,7 +696,10 @@ export class ConsensusEngine {
 
   private fire(t: Timer): void {
     if (t.kind === 'rebroadcast') {
-      this.rebroadcast();
+      // Only a stalled node sends again: progress means its messages are getting through.
+      const mark = this.progressMark();
+      if (mark === this.rebroadcastMark) this.rebroadcast();
+      this.rebroadcastMark = mark;
       this.schedule('rebroadcast', 0, this.nowMs + this.timeouts.rebroadcastMs);
       return;
     }
@@ -672,25 +720,37 @@ export class ConsensusEngine {
     }
   }
 
-  /** Own messages of recent rounds again, and the round's proposal (relayed, if valid). */
+  /**
+   * What a stalled node sends again: the round's proposal (its own, or relayed if valid) and every
+   * vote of this round and the previous one, its own and others'. Relaying others' votes is the
+   * paper's gossip assumption (what one correct process receives, all eventually receive): a
+   * node may have moved on because of a vote that reached only it.
+   */
   private rebroadcast(): void {
     if (!this.started) return;
     const rs = this.rounds.get(this.round);
     const first = rs?.proposals[0];
     if (this.ownProposal && this.ownProposal.proposal.round === this.round) {
-      this.outSend.push({ type: 'proposal', proposal: this.ownProposal.proposal, block: this.ownProposal.block });
+      this.sendProposal(this.ownProposal.proposal, this.ownProposal.block);
     } else if (first && this.validity.get(first.hash) === true) {
-      this.outSend.push({ type: 'proposal', proposal: first.proposal, block: first.block });
+      this.sendProposal(first.proposal, first.block);
     }
-    for (const v of this.ownVotes) if (v.round >= this.round - 1) this.outSend.push({ type: 'vote', vote: v });
+    for (const r of [this.round - 1, this.round]) {
+      const votes = this.rounds.get(r);
+      if (!votes) continue;
+      for (const vote of votes.prevotes.all()) this.outSend.push({ type: 'vote', vote });
+      for (const vote of votes.precommits.all()) this.outSend.push({ type: 'vote', vote });
+    }
     // The polka behind our valid block (others' prevotes included): a proposal that re-proposes
     // it names that round, and validators locked earlier can only accept it (L28) once they have
     // seen those prevotes, which may have been lost.
     if (this.validRound >= 0 && this.validRound < this.round - 1) {
-      for (const v of this.rounds.get(this.validRound)?.prevotes.byValidator.values() ?? []) {
-        if (v.blockHash && toHex(v.blockHash) === this.validHash) this.outSend.push({ type: 'vote', vote: v });
-      }
+      for (const v of this.rounds.get(this.validRound)?.prevotes.votesFor(this.validHash!) ?? []) this.outSend.push({ type: 'vote', vote: v });
     }
+  }
+
+  private progressMark(): string {
+    return `${this.height}/${this.round}/${this.stepNow}/${this.started}`;
   }
 
   private sendLastDecision(): void {
@@ -717,8 +777,18 @@ export class ConsensusEngine {
     const rs = this.roundState(this.round);
     rs.proposals.unshift({ proposal, block, hash: key });
     this.hear(rs, this.signerKey!, this.powers.get(this.signerKey!) ?? 0);
-    this.outSend.push({ type: 'proposal', proposal, block });
+    this.sendProposal(proposal, block);
     this.persistDirty = true;
+  }
+
+  /**
+   * A proposal that re-proposes a block names its polka round; validators can only take it (L28)
+   * with that round's prevotes, which may never have reached them: those go along with it.
+   */
+  private sendProposal(proposal: SignedProposal, block: Block): void {
+    this.outSend.push({ type: 'proposal', proposal, block });
+    if (proposal.polRound < 0) return;
+    for (const vote of this.rounds.get(proposal.polRound)?.prevotes.votesFor(toHex(proposal.blockHash)) ?? []) this.outSend.push({ type: 'vote', vote });
   }
 
   /**
@@ -737,7 +807,7 @@ export class ConsensusEngine {
     const vote: SignedVote = { ...unsigned, validator: this.signer.publicKey, signature: this.signer.sign(signedVoteBytes(this.chainId, unsigned)) };
     this.ownVotes.push(vote);
     const rs = this.roundState(this.round);
-    (step === VoteStep.PREVOTE ? rs.prevotes : rs.precommits).add(key, vote, power);
+    (step === VoteStep.PREVOTE ? rs.prevotes : rs.precommits).add(key, vote, power, () => false);
     this.hear(rs, key, power);
     if (step === VoteStep.PRECOMMIT && hash) this.noteCandidate(this.round, hash);
     this.outSend.push({ type: 'vote', vote });

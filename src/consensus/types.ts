@@ -136,7 +136,12 @@ export interface PersistedState {
   readonly round: number;
   readonly step: Step;
   readonly locked: { readonly round: number; readonly block: Block } | null;
-  readonly valid: { readonly round: number; readonly block: Block } | null;
+  /**
+   * The valid block with its polka (the prevotes of more than 2/3 for it in `round`, others'
+   * included): a restarted proposer re-proposes it naming that round, and the others can accept
+   * it only with those prevotes, which nobody else may have.
+   */
+  readonly valid: { readonly round: number; readonly block: Block; readonly polka: readonly SignedVote[] } | null;
   /** Own votes of the current height (the most recent `persistedRoundsMax` rounds). */
   readonly votes: readonly SignedVote[];
   /** Own proposal of the current round, if signed. */
