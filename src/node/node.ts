@@ -18,7 +18,7 @@ import { applyBlock, applyTx, keysTouched } from '../chain/ledger/apply.ts';
 import { LedgerError } from '../chain/ledger/errors.ts';
 import { nameStatus } from '../chain/ledger/name-status.ts';
 import { checkEnvelope } from '../chain/ledger/rules/envelope.ts';
-import { Overlay, type ChainTip, type LedgerState } from '../chain/ledger/state.ts';
+import { Overlay, type ChainTip, type LedgerState, type WriteSet } from '../chain/ledger/state.ts';
 import { verifyCommit } from '../chain/light.ts';
 import { emptyStateRoot } from '../chain/proof.ts';
 import { TxType, type Block, type BlockHeader, type Bytes, type CommitCertificate, type Genesis, type NameRecord, type NameStatus, type Tx } from '../chain/types.ts';
@@ -97,6 +97,8 @@ export class ChainNode {
   private readonly changedNames = new Map<number, readonly string[]>();
   private readonly listeners = new Set<BlockListener>();
   private readonly txListeners = new Set<TxListener>();
+  /** The last block built or checked here, with its writes: committing it then skips applying it again. */
+  private checked: { readonly hash: string; readonly parent: string; readonly writes: WriteSet } | undefined;
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -293,6 +295,7 @@ export class ChainNode {
       validatorsHash: validatorsHash(this.genesis.validators),
       proposer,
     };
+    this.checked = { hash: toHex(blockHash(header)), parent: toHex(this.tipValue.hash), writes: overlay.writes };
     return { block: { header, txs }, reader };
   }
 
@@ -313,6 +316,7 @@ export class ChainNode {
       if (!bytesEqual(root, block.header.stateRoot)) {
         throw new DcbtError('STATE_ROOT_MISMATCH', `block ${block.header.height} claims state root ${toHex(block.header.stateRoot)} but applying it gives ${toHex(root)}`, { height: block.header.height });
       }
+      this.checked = { hash: toHex(blockHash(block.header)), parent: toHex(this.tipValue.hash), writes: applied.writes };
     });
   }
 
@@ -337,15 +341,28 @@ export class ChainNode {
 
   /** Applies a finalised block through the pure transition and persists it. Caller holds the lock. */
   private async commitBlock(block: Block, commit: CommitCertificate, reader?: Awaited<ReturnType<StateStore['load']>>): Promise<void> {
-    const kv = reader ?? (await this.state.load(block.txs.flatMap(keysTouched)));
-    const applied = applyBlock({ genesis: this.genesis, tip: this.tipValue, kv }, block, { envelopeVerified: this.verified });
-    const root = await this.state.commit(applied.writes);
+    const hash = toHex(blockHash(block.header));
+    const known = this.checked?.hash === hash && this.checked.parent === toHex(this.tipValue.hash) ? this.checked : undefined;
+    this.checked = undefined;
+    let writes: WriteSet;
+    let tip: ChainTip;
+    if (known) {
+      // Built or checked here on this very tip: its writes are already known.
+      writes = known.writes;
+      tip = { height: block.header.height, hash: blockHash(block.header), timeMs: block.header.timeMs };
+    } else {
+      const kv = reader ?? (await this.state.load(block.txs.flatMap(keysTouched)));
+      const applied = applyBlock({ genesis: this.genesis, tip: this.tipValue, kv }, block, { envelopeVerified: this.verified });
+      writes = applied.writes;
+      tip = applied.state.tip;
+    }
+    const root = await this.state.commit(writes);
     if (!bytesEqual(root, block.header.stateRoot)) {
       await this.state.resetTo(this.tipHeaderValue?.stateRoot ?? emptyStateRoot());
       throw new DcbtError('STATE_ROOT_MISMATCH', `block ${block.header.height} claims state root ${toHex(block.header.stateRoot)} but applying it gives ${toHex(root)}`, { height: block.header.height });
     }
     await this.blocks.putBlock(block, commit);
-    this.tipValue = applied.state.tip;
+    this.tipValue = tip;
     this.tipHeaderValue = block.header;
     this.nameCacheGeneration++;
     const changed: string[] = [];

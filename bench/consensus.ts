@@ -1,0 +1,259 @@
+/**
+ * Consensus bench: a real network of four validators and one full node on loopback (one process
+ * each, `dcbt node`, BFT consensus over libp2p), beside a baseline in the same run: the same
+ * transactions through one single-validator node in this process (no network, no votes).
+ *
+ *   npx node bench/consensus.ts [--txs 4000] [--names 5] [--in-flight 64] [--json]
+ *
+ * Measured:
+ *   throughput  --txs name transactions (COMMITs from as many accounts, built before timing) sent
+ *               over RPC to the validators round-robin, --in-flight at a time: from the first
+ *               send until the full node has finalised them all → tx/s
+ *   block time  mean interval between finalised blocks, idle and under load
+ *   name → DNS  for --names names: REGISTER sent to one validator → the name answered over DNS
+ *               by all five nodes (median, max)
+ *   sync        a fresh full node started from genesis: blocks/s and tx/s until it has the tip
+ *   baseline    the same COMMITs on one in-process single-validator node: tx/s
+ * Transactions use a low proof-of-work difficulty (--pow-bits, default 8) so building them does not
+ * dominate the run; the difficulty does not change what the nodes do per transaction.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { commitmentHash, encodeTx } from '../src/chain/codec.ts';
+import { keyPairFromSecret, type KeyPair } from '../src/chain/crypto.ts';
+import { toHex } from '../src/chain/hash.ts';
+import { buildTx } from '../src/chain/tx.ts';
+import { TxType, type Genesis, type Tx } from '../src/chain/types.ts';
+import { buildQuery, readReply } from '../src/dns/querykit.ts';
+import { RRType } from '../src/dns/rdata.ts';
+import { udpAsk } from '../src/dns/testkit.ts';
+import { writeFileAtomic } from '../src/files.ts';
+import { ChainNode } from '../src/node/node.ts';
+import { ensureTestnet, NODE_CONFIG_FILE, type NodeConfig } from '../src/node/testnet.ts';
+import { peerIdOfNodeKey } from '../src/p2p/index.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'dcbt.js');
+const NODE_READY_TIMEOUT_MS = 60_000;
+const WAIT_TIMEOUT_MS = 300_000;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
+  return v;
+}
+if (process.argv.includes('--help')) {
+  process.stdout.write('usage: npx node bench/consensus.ts [--txs 4000] [--names 5] [--in-flight 64] [--pow-bits 8] [--json]\n');
+  process.exit(0);
+}
+const TXS = arg('--txs', 4000);
+const NAMES = arg('--names', 5);
+const IN_FLIGHT = arg('--in-flight', 64);
+const POW_BITS = arg('--pow-bits', 8);
+const JSON_OUT = process.argv.includes('--json');
+const progress = (m: string) => process.stderr.write(`[consensus bench] ${m}\n`);
+
+interface Ready {
+  pid: number;
+  rpc: string;
+  dns: { host: string; port: number };
+}
+
+function startNode(dataDir: string, genesisPath: string): Promise<{ child: ChildProcess; ready: Ready }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, '--json', 'node', '--data-dir', dataDir, '--genesis', genesisPath], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, DCBT_LOG_LEVEL: 'warn' } });
+    const timer = setTimeout(() => reject(new Error(`${dataDir} not ready`)), NODE_READY_TIMEOUT_MS);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const parsed = JSON.parse(line) as Ready & { event?: string };
+      if (parsed.event === 'ready') {
+        clearTimeout(timer);
+        resolve({ child, ready: parsed });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${dataDir} exited with ${code}`)));
+  });
+}
+
+async function status(rpc: string): Promise<{ height: number; timeMs: number }> {
+  return (await (await fetch(`${rpc}/v1/status`)).json()) as { height: number; timeMs: number };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, pollMs = 50): Promise<T> {
+  const deadline = Date.now() + WAIT_TIMEOUT_MS;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+async function blockTimes(rpc: string, from: number, to: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let h = from; h <= to; h++) times.push(((await (await fetch(`${rpc}/v1/blocks/${h}`)).json()) as { timeMs: number }).timeMs);
+  return times.slice(1).map((t, i) => t - times[i]!);
+}
+
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function commits(genesis: Genesis, count: number, seed: number): { txs: Tx[]; keys: KeyPair[] } {
+  const keys: KeyPair[] = [];
+  const txs: Tx[] = [];
+  for (let i = 0; i < count; i++) {
+    const secret = new Uint8Array(32);
+    new DataView(secret.buffer).setUint32(0, seed);
+    new DataView(secret.buffer).setUint32(4, i);
+    const key = keyPairFromSecret(secret);
+    keys.push(key);
+    txs.push(buildTx({ chainId: genesis.chainId, account: key.publicKey, nonce: 0, payload: { type: TxType.COMMIT, commitment: commitmentHash(`bench${seed}-${i}`, key.publicKey, new Uint8Array(32)) } }, key, genesis.params.powBits));
+  }
+  return { txs, keys };
+}
+
+async function baseline(genesis: Genesis, txs: readonly Tx[], dir: string): Promise<number> {
+  const key = keyPairFromSecret(new Uint8Array(32).fill(99));
+  const single: Genesis = { ...genesis, validators: [{ publicKey: key.publicKey, power: 1 }] };
+  const node = await ChainNode.open({ dataDir: join(dir, 'baseline'), genesis: single, validatorKey: key });
+  const started = performance.now();
+  for (let i = 0; i < txs.length; i += genesis.params.blockTxCountMax) {
+    for (const tx of txs.slice(i, i + genesis.params.blockTxCountMax)) await node.submitTx(encodeTx(tx));
+    await node.produceBlock();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await node.close();
+  return txs.length / seconds;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'dcbt-consensus-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    const basePort = 20_000 + Math.floor(Math.random() * 30_000);
+    const net = await ensureTestnet(join(dir, 'net'), { validators: 4, fullNodes: 1, basePort, powBits: POW_BITS, chainId: 'dcbt-bench' }, (host, p, key) => `/ip4/${host}/tcp/${p}/p2p/${peerIdOfNodeKey(key.publicKey)}`);
+    const genesisPath = join(dir, 'net', 'genesis.json');
+    progress(`building ${TXS} transactions (pow ${POW_BITS} bits)`);
+    const load = commits(net.genesis, TXS, 1);
+    const named = commits(net.genesis, NAMES, 2);
+
+    progress('starting 4 validators and 1 full node');
+    const nodes = await Promise.all(net.nodes.map((n) => startNode(n.dataDir, genesisPath)));
+    children.push(...nodes.map((n) => n.child));
+    const validators = nodes.slice(0, 4).map((n) => n.ready);
+    const full = nodes[4]!.ready;
+    await until('block 5', async () => ((await status(full.rpc)).height >= 5 ? true : undefined));
+    const idleFrom = (await status(full.rpc)).height;
+    await until('5 idle blocks', async () => ((await status(full.rpc)).height >= idleFrom + 5 ? true : undefined));
+    const idleBlockMs = mean(await blockTimes(full.rpc, idleFrom, idleFrom + 5));
+
+    progress(`throughput: sending ${TXS} transactions, ${IN_FLIGHT} in flight`);
+    const loadFrom = (await status(full.rpc)).height;
+    const started = performance.now();
+    let next = 0;
+    let refused = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < load.txs.length) {
+          const i = next++;
+          const res = await fetch(`${validators[i % 4]!.rpc}/v1/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tx: toHex(encodeTx(load.txs[i]!)) }) });
+          if (res.status !== 202) refused++;
+          await res.arrayBuffer();
+        }
+      }),
+    );
+    const sentSeconds = (performance.now() - started) / 1000;
+    // Count the transactions in the blocks the full node finalises from the start of the load.
+    let counted = 0;
+    let seen = loadFrom;
+    const done = async () => {
+      const tip = (await status(full.rpc)).height;
+      for (; seen < tip; seen++) counted += ((await (await fetch(`${full.rpc}/v1/blocks/${seen + 1}`)).json()) as { txs: unknown[] }).txs.length;
+      return counted >= TXS - refused ? true : undefined;
+    };
+    await until('every transaction final on the full node', done, 100);
+    const seconds = (performance.now() - started) / 1000;
+    const loadTo = (await status(full.rpc)).height;
+    const loadBlockMs = mean(await blockTimes(full.rpc, loadFrom, loadTo));
+    const txPerSecond = TXS / seconds;
+    progress(`throughput: ${Math.round(txPerSecond)} tx/s (${refused} refused; sending took ${sentSeconds.toFixed(1)} s)`);
+
+    progress(`name → DNS on every node, ${NAMES} names`);
+    for (const [i, tx] of named.txs.entries()) await fetch(`${validators[i % 4]!.rpc}/v1/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tx: toHex(encodeTx(tx)) }) });
+    const afterCommit = (await status(full.rpc)).height;
+    await until('the name commits to be old enough', async () => ((await status(full.rpc)).height >= afterCommit + net.genesis.params.commitMinBlocks + 1 ? true : undefined));
+    const dnsMs: number[] = [];
+    for (const [i, key] of named.keys.entries()) {
+      const name = `bench2-${i}`;
+      const register = buildTx({ chainId: net.genesis.chainId, account: key.publicKey, nonce: 1, payload: { type: TxType.REGISTER, name, salt: new Uint8Array(32), records: [{ host: '', type: RRType.A, rdata: Uint8Array.from([192, 0, 2, i + 1]) }] } }, key, net.genesis.params.powBits);
+      const t0 = performance.now();
+      const res = await fetch(`${validators[i % 4]!.rpc}/v1/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tx: toHex(encodeTx(register)) }) });
+      if (res.status !== 202) throw new Error(`REGISTER ${name} refused: ${await res.text()}`);
+      await Promise.all(
+        nodes.map((n) =>
+          until(`${name} on ${n.ready.dns.port}`, async () => {
+            const reply = readReply(await udpAsk(n.ready.dns.port, buildQuery(`${name}.${net.genesis.apex}`, RRType.A)));
+            return reply.answers.length > 0 ? true : undefined;
+          }, 20),
+        ),
+      );
+      dnsMs.push(performance.now() - t0);
+    }
+
+    progress('sync: a fresh full node from genesis');
+    const tip = (await status(full.rpc)).height;
+    const freshDir = join(dir, 'fresh');
+    await cp(join(net.nodes[4]!.dataDir, 'zsk.key'), join(freshDir, 'zsk.key'));
+    const config: NodeConfig = { ...net.nodes[4]!.config, rpcPort: 0, dnsPort: 0, p2pPort: 0 };
+    await writeFileAtomic(join(freshDir, NODE_CONFIG_FILE), JSON.stringify(config));
+    const syncStarted = performance.now();
+    const fresh = await startNode(freshDir, genesisPath);
+    children.push(fresh.child);
+    await until('the fresh node to reach the tip', async () => ((await status(fresh.ready.rpc)).height >= tip ? true : undefined));
+    const syncSeconds = (performance.now() - syncStarted) / 1000;
+    const syncedTxs = TXS + 2 * NAMES;
+
+    progress('baseline: the same transactions on one in-process validator');
+    const base = await baseline(net.genesis, load.txs, dir);
+
+    const report = {
+      date: new Date().toISOString().slice(0, 10),
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version, loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100) },
+      txs: TXS,
+      throughputTxPerSecond: Math.round(txPerSecond),
+      refused,
+      baselineTxPerSecond: Math.round(base),
+      ratioToBaseline: Math.round((txPerSecond / base) * 1000) / 1000,
+      blockTimeMs: { idle: Math.round(idleBlockMs), underLoad: Math.round(loadBlockMs) },
+      nameToDnsMs: { median: Math.round(median(dnsMs)), max: Math.round(Math.max(...dnsMs)) },
+      sync: { blocks: tip, seconds: Math.round(syncSeconds * 10) / 10, blocksPerSecond: Math.round(tip / syncSeconds), txPerSecond: Math.round(syncedTxs / syncSeconds) },
+      goals: [
+        { name: 'name transactions finalised ≥ 2,000/s', met: txPerSecond >= 2000 },
+        { name: 'block time ≤ 1 s', met: idleBlockMs <= 1000 && loadBlockMs <= 1000 },
+        { name: 'REGISTER → answered over DNS by every node ≤ 3 s', met: Math.max(...dnsMs) <= 3000 },
+      ],
+    };
+    if (JSON_OUT) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else {
+      process.stdout.write(
+        [
+          `Consensus bench ${report.date}: 4 validators + 1 full node on loopback, ${report.machine.cpus} CPUs, Node ${report.machine.node}, load ${report.machine.loadAverage.join(' ')}`,
+          `throughput     ${report.throughputTxPerSecond} tx/s finalised (${TXS} COMMITs, ${refused} refused)   baseline one node: ${report.baselineTxPerSecond} tx/s   ratio ${report.ratioToBaseline}`,
+          `block time     idle ${report.blockTimeMs.idle} ms, under load ${report.blockTimeMs.underLoad} ms`,
+          `name → DNS     median ${report.nameToDnsMs.median} ms, max ${report.nameToDnsMs.max} ms (all five nodes answer)`,
+          `sync           ${report.sync.blocks} blocks in ${report.sync.seconds} s: ${report.sync.blocksPerSecond} blocks/s, ${report.sync.txPerSecond} tx/s`,
+          ...report.goals.map((g) => `${g.met ? 'met   ' : 'missed'} ${g.name}`),
+        ].join('\n') + '\n',
+      );
+    }
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
