@@ -15,7 +15,10 @@ import { Permissions } from './accounts/roles.ts';
 import { registerAccountRoutes } from './accounts/routes.ts';
 import { accountMigrations, type SessionLimits } from './accounts/store.ts';
 import { Assets, bundleClientScripts } from './assets.ts';
+import { contentCatalogues } from './content/i18n/index.ts';
 import { loadContent, type ContentStore } from './content/index.ts';
+import { ContentRevisions, revisionMigrations, type EditableKind } from './content/revisions.ts';
+import { contentLinks, registerContentRoutes, REVIEW_PATH } from './content/routes.ts';
 import type { HubDb } from './db/index.ts';
 import { coreMigrations, migrate } from './db/migrate.ts';
 import { escapeHtml, html, raw, type SafeHtml } from './html.ts';
@@ -47,6 +50,8 @@ export interface HubOptions {
   /** Set behind a reverse proxy so client addresses (rate limits, logs) come from X-Forwarded-For. */
   trustProxy?: boolean;
   accounts?: HubAccountOptions;
+  /** How often this process looks for revisions other hub processes published (default 5 s). */
+  revisionSyncIntervalMs?: number;
   /** Rendered pages for visitors without cookies, served again for a few seconds (page-cache.ts); off when omitted. */
   pageCache?: PageCacheOptions | false;
 }
@@ -67,12 +72,13 @@ export interface HubAccountOptions {
 }
 
 /** Module ids that would collide with the core's catalogue prefixes or paths. */
-const RESERVED_MODULE_IDS = new Set(['core', 'account', 'accounts', 'admin', 'mail']);
+const RESERVED_MODULE_IDS = new Set(['core', 'account', 'accounts', 'admin', 'mail', 'content']);
 
 /** The core catalogues plus every module's messages. */
 export function createI18n(modules: readonly HubModule[] = defaultModules): I18n {
   const i18n = new I18n(coreCatalogues);
   i18n.extend('account', accountCatalogues);
+  i18n.extend('content', contentCatalogues);
   for (const m of modules) i18n.extend(m.id, m.messages);
   return i18n;
 }
@@ -96,6 +102,21 @@ function validateModules(modules: readonly HubModule[]): void {
     }
     if (m.nav !== undefined && !m.nav.path.startsWith('/')) throw new Error(`nav path of module "${m.id}" must start with "/"`);
   }
+}
+
+/** The content kinds modules let editors change on the web, checked against their manifests. */
+function editableKinds(modules: readonly HubModule[]): EditableKind[] {
+  return modules.flatMap((m) =>
+    (m.contentSchemas ?? []).flatMap((kind) => {
+      const editing = kind.editing;
+      if (editing === undefined) return [];
+      if (editing.path !== `/${m.id}` && !editing.path.startsWith(`/${m.id}/`)) throw new Error(`editing path of ${kind.id} must start with "/${m.id}"`);
+      for (const p of [editing.editPermission, editing.reviewPermission]) {
+        if (!m.permissions.includes(p)) throw new Error(`${kind.id} is edited with permission "${p}", which module "${m.id}" does not declare`);
+      }
+      return [{ module: m.id, kind, editing }];
+    }),
+  );
 }
 
 /** The locale of a request: from the URL's first segment, otherwise from Accept-Language. */
@@ -129,16 +150,35 @@ function highlight(snippet: string): SafeHtml {
 export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
   const modules = options.modules ?? defaultModules;
   validateModules(modules);
-  const { db, content, i18n } = options;
+  const { db, i18n } = options;
+  // Published web edits are shown in place of file items in this hub's own copy of the content,
+  // so hubs built from one loaded store (tests, benches) do not see each other's edits.
+  const content = options.content.copy();
 
   const permissions = new Permissions(modules);
-  await migrate(db, [{ module: 'core', migrations: coreMigrations }, { module: 'accounts', migrations: accountMigrations }, ...modules.map((m) => ({ module: m.id, migrations: m.migrations }))]);
+  await migrate(db, [
+    { module: 'core', migrations: coreMigrations },
+    { module: 'accounts', migrations: accountMigrations },
+    { module: 'content', migrations: revisionMigrations },
+    ...modules.map((m) => ({ module: m.id, migrations: m.migrations })),
+  ]);
   for (const m of modules) await m.seed?.(db);
 
   const search = new SearchIndex();
-  for (const m of modules) {
-    if (m.search !== undefined) await search.add(m.id, m.search(content, LOCALES));
-  }
+  // Warnings go to the app's logger, which exists by the time the revisions load.
+  const late: { log?: FastifyInstance['log'] } = {};
+  const revisions = new ContentRevisions({
+    db,
+    content,
+    kinds: editableKinds(modules),
+    checks: modules.flatMap((m) => (m.contentCheck === undefined ? [] : [m.contentCheck.bind(m)])),
+    onChange: async (changed) => {
+      for (const m of modules) if (changed.has(m.id) && m.search !== undefined) await search.replace(m.id, m.search(content, LOCALES));
+    },
+    ...(options.accounts?.now === undefined ? {} : { now: options.accounts.now }),
+    ...(options.revisionSyncIntervalMs === undefined ? {} : { syncIntervalMs: options.revisionSyncIntervalMs }),
+    warn: (message, details) => late.log?.warn(details, message),
+  });
 
   const assets = new Assets();
   for (const [name, body] of await bundleClientScripts()) assets.add(name, body);
@@ -168,6 +208,11 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     trustProxy: options.trustProxy === true,
   });
+  late.log = app.log;
+  await revisions.load();
+  for (const m of modules) {
+    if (m.search !== undefined) await search.replace(m.id, m.search(content, LOCALES));
+  }
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
     // fromEntries creates own properties, so a "__proto__" field cannot change a prototype.
@@ -178,7 +223,10 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
 
   // Who is signed in, before CSRF checks (tokens are bound to the session) and handlers.
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/assets/')) await accounts.resolve(request);
+    if (request.url.startsWith('/assets/')) return;
+    await accounts.resolve(request);
+    // Revisions other hub processes published (one count query at most every few seconds).
+    await revisions.sync();
   });
 
   if (options.rateLimitPerMinute !== false) {
@@ -214,7 +262,16 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
     const t = i18n.translator(locale);
     const styles = spec.styles?.map((name) => assets.url(name));
     const scripts = spec.scripts?.map((name) => assets.url(name));
-    const account = accountNav({ t, user: accounts.user(request), path, search: qs, csrfField: () => csrf.field(request, reply) });
+    const user = accounts.user(request);
+    const reviewer = user !== undefined && revisions.kinds.some((k) => user.can(k.editing.reviewPermission));
+    const account = accountNav({
+      t,
+      user,
+      path,
+      search: qs,
+      csrfField: () => csrf.field(request, reply),
+      links: reviewer ? [{ path: REVIEW_PATH, key: 'content.nav.review' }] : [],
+    });
     const body = renderLayout({ t, path, search: qs, nav, stylesheet, icon, spec, styles, scripts, account });
     return reply
       .code(spec.status ?? 200)
@@ -281,6 +338,7 @@ export async function buildHub(options: HubOptions): Promise<FastifyInstance> {
       return undefined;
     },
     userNames: (ids) => accounts.store.names(ids),
+    contentLinks: (request, kind, id) => contentLinks(ctx, revisions, request, kind, id),
   };
 
   app.addHook('preHandler', async (request, reply) => {
@@ -370,6 +428,7 @@ ${pagination}`;
         tooMany: (request, reply, retryAfterSeconds) => errorPage(request, reply.header('retry-after', String(retryAfterSeconds)), 429),
         badRequest: (request, reply) => errorPage(request, reply, 400),
       });
+      registerContentRoutes(scope, ctx, revisions);
       for (const m of modules) await m.routes(scope, ctx);
     },
     { prefix: '/:locale' },

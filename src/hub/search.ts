@@ -51,7 +51,17 @@ export class SearchIndex {
   }
 
   async add(module: string, docs: readonly SearchDoc[]): Promise<void> {
+    await this.#insert(module, docs, false);
+  }
+
+  /** Replaces every document of a module (after its content changed), in one transaction. */
+  async replace(module: string, docs: readonly SearchDoc[]): Promise<void> {
+    await this.#insert(module, docs, true);
+  }
+
+  async #insert(module: string, docs: readonly SearchDoc[], replace: boolean): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
+      if (replace) await trx.deleteFrom('search_docs').where('module', '=', module).execute();
       const clean = (text: string): string => text.replace(/[\uE000-\uF8FF]/g, '');
       for (const d of docs) {
         await trx

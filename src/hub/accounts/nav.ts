@@ -13,6 +13,8 @@ export interface AccountNavInput {
   search: string;
   /** The CSRF field for the sign-out form (only asked for when someone is signed in). */
   csrfField: () => SafeHtml;
+  /** Further links for the signed-in user (e.g. the review queue), after "Your account". */
+  links?: readonly { path: string; key: string }[];
 }
 
 export function accountNav(input: AccountNavInput): SafeHtml {
@@ -27,6 +29,7 @@ export function accountNav(input: AccountNavInput): SafeHtml {
   } else {
     items = [
       link('/account', 'account.nav.account'),
+      ...(input.links ?? []).map((l) => link(l.path, l.key)),
       ...(user.can(CORE_PERMISSIONS.manageUsers) ? [link('/admin/users', 'account.nav.users')] : []),
       ...(user.can(CORE_PERMISSIONS.readOutbox) ? [link('/admin/outbox', 'account.nav.outbox')] : []),
       html`<li><form class="sign-out" method="post" action="${at('/account/sign-out')}">${input.csrfField()}<button type="submit" class="link-button">${t('account.signOut.button')}</button></form></li>`,

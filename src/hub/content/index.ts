@@ -6,8 +6,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { parse, YAMLParseError } from 'yaml';
+import { parse, stringify, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
+import type { KindEditing } from './editing.ts';
 
 /**
  * One kind of content file.
@@ -22,6 +23,11 @@ export interface ContentKind<T extends { id: string }> {
   ext: string;
   format: 'yaml' | 'markdown' | 'text';
   schema: z.ZodType<T>;
+  /**
+   * Set when the kind can be edited on the web (see editing.ts and revisions.ts): which fields
+   * the form shows, who may propose and publish, where the pages are.
+   */
+  editing?: KindEditing;
 }
 
 export interface ContentIssue {
@@ -47,20 +53,27 @@ export interface ContentCheckResult {
   warnings: ContentIssue[];
 }
 
-/** Validated content, by kind, in file-name order. */
+/**
+ * Validated content, by kind, in file-name order. Besides the items as read from the files, a
+ * store can hold published web revisions in their place (`replace`; see revisions.ts): readers
+ * (`items`, `get`) see the overlaid item, `file` still gives the file's.
+ */
 export class ContentStore {
   readonly root: string;
   readonly #items = new Map<string, readonly { id: string }[]>();
   readonly #byId = new Map<string, Map<string, { id: string }>>();
+  readonly #files = new Map<string, ReadonlyMap<string, { id: string }>>();
   warnings: readonly ContentIssue[] = [];
 
   constructor(root: string) {
     this.root = root;
   }
 
+  /** Sets the items of a kind as read from its files. */
   set<T extends { id: string }>(kind: ContentKind<T>, items: readonly T[]): void {
     this.#items.set(kind.id, items);
     this.#byId.set(kind.id, new Map(items.map((item) => [item.id, item])));
+    this.#files.set(kind.id, new Map(items.map((item) => [item.id, item])));
   }
 
   items<T extends { id: string }>(kind: ContentKind<T>): readonly T[] {
@@ -70,11 +83,65 @@ export class ContentStore {
   get<T extends { id: string }>(kind: ContentKind<T>, id: string): T | undefined {
     return this.#byId.get(kind.id)?.get(id) as T | undefined;
   }
+
+  /** The item as its file has it, whatever revision is shown in its place. */
+  file<T extends { id: string }>(kind: ContentKind<T>, id: string): T | undefined {
+    return this.#files.get(kind.id)?.get(id) as T | undefined;
+  }
+
+  /**
+   * Shows `item` in place of the item with the same id (keeping its position). Only items that
+   * have a file can be replaced: the files decide what exists.
+   */
+  replace<T extends { id: string }>(kind: ContentKind<T>, item: T): void {
+    const list = this.#items.get(kind.id) ?? [];
+    const index = list.findIndex((x) => x.id === item.id);
+    if (index === -1) throw new Error(`content ${kind.id}: no item "${item.id}" to replace`);
+    this.#items.set(kind.id, list.with(index, item));
+    this.#byId.get(kind.id)?.set(item.id, item);
+  }
+
+  /** Shows the file's item again. */
+  restore<T extends { id: string }>(kind: ContentKind<T>, id: string): void {
+    const item = this.file(kind, id);
+    if (item !== undefined) this.replace(kind, item);
+  }
+
+  /** A store with the same files and items whose replacements do not affect this one. */
+  copy(): ContentStore {
+    const other = new ContentStore(this.root);
+    for (const [kind, items] of this.#items) other.#items.set(kind, items);
+    for (const [kind, byId] of this.#byId) other.#byId.set(kind, new Map(byId));
+    for (const [kind, files] of this.#files) other.#files.set(kind, files);
+    other.warnings = this.warnings;
+    return other;
+  }
+}
+
+/** Where an item's file lives, relative to the content folder: `glossary/block.yaml`. */
+export function contentFileName(kind: ContentKind<{ id: string }>, id: string): string {
+  return join(kind.dir, `${id}${kind.ext}`);
+}
+
+/**
+ * An item as the text of its file (the inverse of reading it): YAML, or YAML front matter and
+ * the Markdown body. Long strings stay on one line (no folding), so a later diff of the file
+ * shows the words that changed.
+ */
+export function serializeContent(kind: ContentKind<{ id: string }>, item: { id: string }): string {
+  if (kind.format === 'yaml') return stringify(item, { lineWidth: 0 });
+  if (kind.format === 'markdown') {
+    const { body, ...front } = item as { id: string; body?: unknown };
+    const text = typeof body === 'string' ? body : '';
+    return `---\n${stringify(front, { lineWidth: 0 })}---\n${text}`;
+  }
+  throw new Error(`content ${kind.id}: ${kind.format} files are not written back`);
 }
 
 const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/;
 
-function fieldOf(path: readonly PropertyKey[]): string {
+/** A zod issue path as a field name: `sources[1].url`. */
+export function fieldOf(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;

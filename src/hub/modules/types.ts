@@ -132,4 +132,9 @@ export interface ModuleContext {
   requirePermission(request: FastifyRequest, reply: FastifyReply, permission: string): CurrentUser | undefined;
   /** Display names of users by id (for "changed by …"); unknown ids are left out. */
   userNames(ids: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * The "History" link of an item of an editable kind (and "Edit" for users who may propose
+   * changes), for the item's page; empty for kinds without `editing`.
+   */
+  contentLinks(request: FastifyRequest, kind: ContentKind<{ id: string }>, id: string): SafeHtml;
 }

@@ -4,6 +4,7 @@
  * that do not affect rendering (word counts, definition lengths) stay in those tests.
  */
 import { z } from 'zod';
+import type { EditableField, KindEditing } from '../../content/editing.ts';
 import type { ContentCheckResult, ContentIssue, ContentKind, ContentStore } from '../../content/index.ts';
 
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -146,9 +147,92 @@ export const diagramSchema = z
     return { id: diagramId, title, desc, svg: inline };
   });
 
-export const glossaryKind: ContentKind<GlossaryTerm> = { id: 'learn.glossary', dir: 'glossary', ext: '.yaml', format: 'yaml', schema: glossarySchema };
-export const resourceKind: ContentKind<Resource> = { id: 'learn.resources', dir: 'resources', ext: '.yaml', format: 'yaml', schema: resourceSchema };
-export const explainerKind: ContentKind<Explainer> = { id: 'learn.explainers', dir: 'explainers', ext: '.md', format: 'markdown', schema: explainerSchema };
+/**
+ * Web editing (content/editing.ts): which fields the edit forms show, and the schema's and
+ * cross-checks' English messages as catalogue keys so that errors read in the editor's language.
+ * Editors propose (learn.edit), reviewers publish (learn.review); publishing sets `reviewed`.
+ */
+const EDIT_PERMISSIONS = { editPermission: 'learn.edit', reviewPermission: 'learn.review' } as const;
+const ERROR_KEYS: Readonly<Record<string, string>> = {
+  'must be kebab-case ASCII (a-z, 0-9, single hyphens)': 'learn.edit.error.kebab',
+  'must be a date written YYYY-MM-DD': 'learn.edit.error.date',
+  'is not a real date': 'learn.edit.error.realDate',
+  'must be an https URL': 'learn.edit.error.https',
+  'must be an ISO 639-1 code': 'learn.edit.error.language',
+  'must not contain a level-1 heading (the title comes from the front matter)': 'learn.edit.error.heading1',
+  'a term cannot relate to itself': 'learn.edit.error.selfRelated',
+  'has a duplicate topic': 'learn.edit.error.duplicate',
+  'has a duplicate language': 'learn.edit.error.duplicate',
+  'has a duplicate audience': 'learn.edit.error.duplicate',
+};
+const ERROR_PATTERNS: readonly { pattern: RegExp; key: string }[] = [
+  { pattern: /^term "(?<id>[^"]*)" does not exist/, key: 'learn.edit.error.unknownTerm' },
+  { pattern: /^diagram "(?<name>[^"]*)" has no file/, key: 'learn.edit.error.noDiagram' },
+  { pattern: /^diagram "(?<name>[^"]*)" is placed in the text but not listed/, key: 'learn.edit.error.diagramNotListed' },
+  { pattern: /^diagram "(?<name>[^"]*)" is listed but never placed/, key: 'learn.edit.error.diagramNotPlaced' },
+  { pattern: /^a diagram marker must stand alone on its line/, key: 'learn.edit.error.markerAlone' },
+  { pattern: /^citation \[(?<n>\d+)\] has no matching source/, key: 'learn.edit.error.citation' },
+];
+const sourcesField: EditableField = { key: 'sources', type: 'yaml', labelKey: 'learn.glossary.sources', hintKey: 'learn.edit.hint.sources', rows: 12 };
+const learnEditing = { ...EDIT_PERMISSIONS, reviewedKey: 'reviewed', errorKeys: ERROR_KEYS, errorPatterns: ERROR_PATTERNS } as const;
+
+const glossaryEditing: KindEditing = {
+  ...learnEditing,
+  path: '/learn/glossary',
+  itemPath: (termId) => `/learn/glossary/${termId}`,
+  kindKey: 'learn.edit.kind.glossary',
+  titleKey: 'term',
+  fields: [
+    { key: 'term', type: 'line', localised: true, labelKey: 'learn.edit.field.term', hintKey: 'learn.edit.hint.term' },
+    { key: 'definition', type: 'text', localised: true, labelKey: 'learn.glossary.definition', hintKey: 'learn.edit.hint.definition', rows: 6 },
+    { key: 'technical', type: 'text', localised: true, labelKey: 'learn.glossary.technical', hintKey: 'learn.edit.hint.technical', rows: 4 },
+    { key: 'topics', type: 'choices', choices: GLOSSARY_TOPICS, choiceKeyPrefix: 'learn.topic.', labelKey: 'learn.glossary.topics' },
+    { key: 'aliases', type: 'lines', optional: true, labelKey: 'learn.glossary.aliases', hintKey: 'learn.edit.hint.aliases', rows: 3 },
+    { key: 'related', type: 'lines', labelKey: 'learn.glossary.related', hintKey: 'learn.edit.hint.related', rows: 5 },
+    sourcesField,
+  ],
+};
+
+const explainerEditing: KindEditing = {
+  ...learnEditing,
+  path: '/learn/explainers',
+  itemPath: (explainerId) => `/learn/explainers/${explainerId}`,
+  kindKey: 'learn.edit.kind.explainer',
+  titleKey: 'title',
+  fields: [
+    { key: 'title', type: 'line', labelKey: 'learn.edit.field.title' },
+    { key: 'summary', type: 'text', labelKey: 'learn.edit.field.summary', rows: 3 },
+    { key: 'level', type: 'choice', choices: LEVELS, choiceKeyPrefix: 'learn.level.', labelKey: 'learn.explainers.level' },
+    { key: 'audience', type: 'choices', choices: AUDIENCES, choiceKeyPrefix: 'learn.audience.', labelKey: 'learn.explainers.audience' },
+    { key: 'topics', type: 'choices', choices: TOPICS, choiceKeyPrefix: 'learn.topic.', labelKey: 'learn.explainers.topics' },
+    { key: 'readingMinutes', type: 'number', labelKey: 'learn.edit.field.readingMinutes', hintKey: 'learn.edit.hint.readingMinutes' },
+    { key: 'body', type: 'markdown', labelKey: 'learn.edit.field.body', hintKey: 'learn.edit.hint.body', rows: 24 },
+    { ...sourcesField, labelKey: 'learn.explainers.sources' },
+    { key: 'diagrams', type: 'lines', labelKey: 'learn.edit.field.diagrams', hintKey: 'learn.edit.hint.diagrams', rows: 3 },
+  ],
+};
+
+const resourceEditing: KindEditing = {
+  ...learnEditing,
+  path: '/learn/resources',
+  kindKey: 'learn.edit.kind.resource',
+  titleKey: 'title',
+  fields: [
+    { key: 'title', type: 'line', labelKey: 'learn.edit.field.title' },
+    { key: 'type', type: 'choice', choices: RESOURCE_TYPES, choiceKeyPrefix: 'learn.type.', labelKey: 'learn.resources.type' },
+    { key: 'level', type: 'choice', choices: LEVELS, choiceKeyPrefix: 'learn.level.', labelKey: 'learn.resources.level' },
+    { key: 'language', type: 'lines', labelKey: 'learn.resources.language', hintKey: 'learn.edit.hint.languages', rows: 3 },
+    { key: 'publisher', type: 'line', labelKey: 'learn.edit.field.publisher' },
+    { key: 'year', type: 'number', labelKey: 'learn.edit.field.year' },
+    { key: 'url', type: 'line', labelKey: 'learn.edit.field.url', hintKey: 'learn.edit.hint.url' },
+    { key: 'topics', type: 'choices', choices: TOPICS, choiceKeyPrefix: 'learn.topic.', labelKey: 'learn.resources.topic' },
+    { key: 'summary', type: 'text', labelKey: 'learn.edit.field.summary', hintKey: 'learn.edit.hint.resourceSummary', rows: 3 },
+  ],
+};
+
+export const glossaryKind: ContentKind<GlossaryTerm> = { id: 'learn.glossary', dir: 'glossary', ext: '.yaml', format: 'yaml', schema: glossarySchema, editing: glossaryEditing };
+export const resourceKind: ContentKind<Resource> = { id: 'learn.resources', dir: 'resources', ext: '.yaml', format: 'yaml', schema: resourceSchema, editing: resourceEditing };
+export const explainerKind: ContentKind<Explainer> = { id: 'learn.explainers', dir: 'explainers', ext: '.md', format: 'markdown', schema: explainerSchema, editing: explainerEditing };
 export const diagramKind: ContentKind<Diagram> = { id: 'learn.diagrams', dir: 'explainers/diagrams', ext: '.svg', format: 'text', schema: diagramSchema };
 
 const DIAGRAM_MARKER = /\{\{diagram:([^}]*)\}\}/g;

@@ -19,11 +19,12 @@ function meta(t: Translator, e: Explainer): SafeHtml {
 }
 
 export function explainerRoutes(app: FastifyInstance, ctx: ModuleContext): void {
-  // Markdown is rendered once per explainer (the content does not change while running).
-  const rendered = new Map<string, Map<string, RenderedMarkdown>>();
+  // Markdown is rendered once per explainer document: a published web edit is a new document
+  // (content/revisions.ts), so it is rendered afresh and the old rendering can be collected.
+  const rendered = new WeakMap<Explainer, Map<string, RenderedMarkdown>>();
   const render = (e: Explainer, t: Translator): RenderedMarkdown => {
-    let byLocale = rendered.get(e.id);
-    if (byLocale === undefined) rendered.set(e.id, (byLocale = new Map()));
+    let byLocale = rendered.get(e);
+    if (byLocale === undefined) rendered.set(e, (byLocale = new Map()));
     let out = byLocale.get(t.locale);
     if (out === undefined) {
       out = renderMarkdown(e.body, {
@@ -92,7 +93,8 @@ ${body}
 <h2 id="sources-title">${t('learn.explainers.sources')}</h2>
 <div${en}>${sourcesList(e.sources, SOURCE_ANCHOR)}</div>
 </section>
-${reviewed(t, 'learn.explainers.reviewed', e.reviewed)}`,
+${reviewed(t, 'learn.explainers.reviewed', e.reviewed)}
+${ctx.contentLinks(request, explainerKind, e.id)}`,
     });
   });
 }

@@ -189,7 +189,8 @@ ${related.length === 0
 <ul>${related.map((r) => html`<li>${termLink(t, href(`/learn/glossary/${r.id}`), r)}</li>`)}</ul>`}
 <h2>${t('learn.glossary.sources')}</h2>
 ${sourcesList(term.sources)}
-${reviewed(t, 'learn.glossary.reviewed', term.reviewed)}`;
+${reviewed(t, 'learn.glossary.reviewed', term.reviewed)}
+${ctx.contentLinks(request, glossaryKind, term.id)}`;
 
     return ctx.page(request, reply, {
       title: title.text,

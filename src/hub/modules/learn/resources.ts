@@ -43,7 +43,7 @@ ${options.map((o) => (o.value === current ? html`<option value="${o.value}" sele
 </select></div>`;
 }
 
-function resourceItem(t: Translator, r: Resource): SafeHtml {
+function resourceItem(t: Translator, r: Resource, links: SafeHtml): SafeHtml {
   const titleLang = r.language.length === 1 ? r.language[0] : undefined;
   const languages = r.language.map((code) => languageName(t, code)).sort((a, b) => t.compare(a, b));
   return html`<li>
@@ -52,6 +52,7 @@ function resourceItem(t: Translator, r: Resource): SafeHtml {
 <p>${englishText(t, r.summary)}</p>
 <p class="meta">${t('learn.resources.availableIn')}: ${languages.join(', ')}</p>
 <ul class="tags">${r.topics.map((topic) => html`<li>${t(`learn.topic.${topic}`)}</li>`)}</ul>
+${links}
 </li>`;
 }
 
@@ -99,7 +100,7 @@ ${pageNo < pages ? html`<li><a href="${href('/learn/resources', { ...filters, pa
       body: html`<p class="lead">${t('learn.resources.description')}</p>
 ${form}
 <p role="status">${t('learn.resources.count', { count: found.length })}</p>
-${found.length === 0 ? html`<p>${t('learn.resources.none')}</p>` : html`<ul class="items">${shown.map((r) => resourceItem(t, r))}</ul>`}
+${found.length === 0 ? html`<p>${t('learn.resources.none')}</p>` : html`<ul class="items">${shown.map((r) => resourceItem(t, r, ctx.contentLinks(request, resourceKind, r.id)))}</ul>`}
 ${pagination}
 <h2>${t('learn.resources.download')}</h2>
 <p>${t('learn.resources.downloadNote')}</p>
