@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { TEST_DATABASE_ENV } from '../../src/hub/testing.ts';
 import { findPostgresBin, HUB_TEST_DATABASE_ENV, startPostgresCluster } from './postgres.ts';
@@ -42,4 +44,21 @@ test('missing server binaries are reported, and nothing is left behind', async (
     assert.equal(existsSync(error.details?.dir ?? '/'), false);
     return true;
   });
+});
+
+test('a cluster whose test run is killed outright is stopped and deleted by its watchdog', async () => {
+  const source = `import { startPostgresCluster } from ${JSON.stringify(new URL('./postgres.ts', import.meta.url).href)};
+const c = await startPostgresCluster();
+console.log(JSON.stringify({ url: c.url, dir: c.dir }));
+setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+  const { url, dir } = JSON.parse(line) as { url: string; dir: string };
+  assert.ok(existsSync(dir));
+  child.kill('SIGKILL');
+  const deadlineMs = Date.now() + 20_000;
+  while (existsSync(dir) && Date.now() < deadlineMs) await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(existsSync(dir), false, 'the folder is gone');
+  const refused = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  await assert.rejects(refused.connect(), 'the server is stopped');
 });

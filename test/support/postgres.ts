@@ -6,8 +6,12 @@
  *
  * initdb refuses to run as root, so as root the cluster belongs to the `postgres` system user
  * (created by Debian's package) and every server command runs through `runuser`.
+ *
+ * pg_ctl detaches the server from its caller, so a test run killed outright (SIGKILL, a CI
+ * timeout) would leave it running: a small detached watchdog stops it and deletes the folder
+ * once the process that started it is gone.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +26,9 @@ export const POSTGRES_PACKAGE = 'postgresql';
 
 /** How long pg_ctl may wait for the server to start or stop. */
 const PG_CTL_WAIT_SECONDS = 30;
+
+/** How often the watchdog checks that the process that started the cluster still exists. */
+const WATCHDOG_INTERVAL_SECONDS = 1;
 
 /** Enough for two test files at once, each with a few pools of ≤ 10 connections. */
 const MAX_CONNECTIONS = 200;
@@ -87,12 +94,21 @@ export async function startPostgresCluster(options: { binDir?: string } = {}): P
   };
 
   let running = false;
+  let watchdog: ReturnType<typeof spawn> | undefined;
   const stop = (): void => {
     if (running) {
       exec('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w', '-t', String(PG_CTL_WAIT_SECONDS)]);
       running = false;
     }
     rmSync(dir, { recursive: true, force: true });
+    if (watchdog?.exitCode === null) watchdog.kill();
+  };
+  const startWatchdog = (): void => {
+    const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+    const pgCtl = [...(asRoot ? ['runuser', '-u', 'postgres', '--'] : []), join(binDir, 'pg_ctl'), 'stop', '-D', data, '-m', 'immediate'].map(quote).join(' ');
+    const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep ${WATCHDOG_INTERVAL_SECONDS}; done; ${pgCtl} >/dev/null 2>&1; rm -rf ${quote(dir)}`;
+    watchdog = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+    watchdog.unref();
   };
 
   try {
@@ -113,6 +129,7 @@ export async function startPostgresCluster(options: { binDir?: string } = {}): P
       const start = exec('pg_ctl', ['start', '-D', data, '-l', log, '-w', '-t', String(PG_CTL_WAIT_SECONDS), '-o', settings]);
       if (start.status === 0) {
         running = true;
+        startWatchdog();
         return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, dir, stop };
       }
     }
