@@ -105,7 +105,7 @@ function validateModules(modules: readonly HubModule[]): void {
 }
 
 /** The content kinds modules let editors change on the web, checked against their manifests. */
-function editableKinds(modules: readonly HubModule[]): EditableKind[] {
+export function editableKinds(modules: readonly HubModule[]): EditableKind[] {
   return modules.flatMap((m) =>
     (m.contentSchemas ?? []).flatMap((kind) => {
       const editing = kind.editing;

@@ -4,6 +4,7 @@
  *
  *   npx node src/hub/server.ts [--port 8080] [--host 127.0.0.1] [--data-dir .dcbt]
  *   npx node src/hub/server.ts --create-admin alice@example.org [--public-url https://hub.example.org]
+ *   npx node src/hub/server.ts --export-revisions DIR    # published web edits as content files
  *
  * Mail goes through SMTP when DCBT_HUB_SMTP_HOST is set (see mail/index.ts), otherwise into
  * <dataDir>/outbox/. Links in mail start with --public-url / DCBT_HUB_PUBLIC_URL, or the
@@ -15,8 +16,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createAdmin } from './accounts/admin.ts';
-import { buildHub, createI18n, loadHubContent, type HubAccountOptions } from './app.ts';
+import { accountMigrations } from './accounts/store.ts';
+import { buildHub, createI18n, editableKinds, loadHubContent, type HubAccountOptions } from './app.ts';
+import { exportRevisions, type ExportResult } from './content/export.ts';
+import { revisionMigrations } from './content/revisions.ts';
 import { openDatabase } from './db/index.ts';
+import { coreMigrations, migrate } from './db/migrate.ts';
 import { DEFAULT_FROM, Mailer, mailTransportFromEnv, type MailTransportConfig } from './mail/index.ts';
 import { modules } from './modules/index.ts';
 import { DEFAULT_PAGE_CACHE, type PageCacheOptions } from './page-cache.ts';
@@ -145,6 +150,45 @@ export async function createAdminAccount(options: { dataDir: string; email: stri
   }
 }
 
+/**
+ * Writes the published web edits still shown in place of their files into `outDir`, laid out
+ * like content/ (see content/export.ts). Used by `--export-revisions` here and by
+ * `dcbt hub --export-revisions`.
+ */
+export async function exportPublishedRevisions(options: { dataDir: string; outDir: string; contentDir?: string | undefined; databaseUrl?: string | undefined }): Promise<ExportResult> {
+  const content = loadHubContent(options.contentDir ?? DEFAULT_CONTENT_DIR, modules);
+  const dataDir = resolve(options.dataDir);
+  const database = openDatabase({ databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL, sqliteFile: join(dataDir, 'hub.sqlite') });
+  try {
+    // A database that never ran the hub gets its tables (and has nothing to export).
+    await migrate(database.db, [
+      { module: 'core', migrations: coreMigrations },
+      { module: 'accounts', migrations: accountMigrations },
+      { module: 'content', migrations: revisionMigrations },
+    ]);
+    return await exportRevisions({ db: database.db, content, kinds: editableKinds(modules), outDir: options.outDir });
+  } finally {
+    await database.close();
+  }
+}
+
+/** The export's outcome for people: one line per file written or left out. */
+export function describeExport(result: ExportResult, outDir: string): string {
+  const reasons = {
+    'same-as-file': 'the file already has this text',
+    'file-newer': 'the file changed after the web edits; the file wins',
+    'no-file': 'the file no longer exists',
+    'not-editable': 'no module edits this kind any more',
+  } as const;
+  const lines = [
+    result.written.length === 0 ? `No published web edits to export (nothing written to ${outDir}).` : `Wrote ${result.written.length} file${result.written.length === 1 ? '' : 's'} to ${outDir}:`,
+    ...result.written.map((w) => `  ${w.file}  (version ${w.version}${w.reviewedAt === null ? '' : `, published ${w.reviewedAt.slice(0, 10)}`})`),
+    ...(result.skipped.length === 0 ? [] : ['Not written:', ...result.skipped.map((s) => `  ${s.file}: ${reasons[s.reason]}`)]),
+  ];
+  if (result.written.length > 0) lines.push('Copy these files over content/ in a branch, run the content tests, and merge as usual.');
+  return `${lines.join('\n')}\n`;
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     options: {
@@ -155,9 +199,16 @@ if (import.meta.main) {
       'content-dir': { type: 'string' },
       'public-url': { type: 'string' },
       'create-admin': { type: 'string' },
+      'export-revisions': { type: 'string' },
     },
   });
   try {
+    const exportDir = values['export-revisions'];
+    if (exportDir !== undefined) {
+      const result = await exportPublishedRevisions({ dataDir: values['data-dir'], outDir: exportDir, contentDir: values['content-dir'] });
+      process.stdout.write(describeExport(result, exportDir));
+      process.exit(0);
+    }
     const email = values['create-admin'];
     if (email !== undefined) {
       const publicUrl = values['public-url'] ?? process.env.DCBT_HUB_PUBLIC_URL ?? `http://${values.host}:${values.port}`;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createAdminAccount, startHub } from '../../hub/server.ts';
+import { createAdminAccount, describeExport, exportPublishedRevisions, startHub } from '../../hub/server.ts';
 import { Output } from '../output.ts';
 import { port } from './start.ts';
 
@@ -14,8 +14,14 @@ export function registerHubCommand(program: Command): void {
     .option('--content-dir <dir>', 'content folder (default: the repository\'s content/)')
     .option('--public-url <url>', 'base URL of links in e-mail (default: DCBT_HUB_PUBLIC_URL, else the listening address)')
     .option('--create-admin <email>', 'create (or promote) an admin account, print a one-time link to choose its password, and exit')
-    .action(async (flags: { dataDir: string; host: string; port: string; nodeRpc: string; contentDir?: string; publicUrl?: string; createAdmin?: string }, cmd: Command) => {
+    .option('--export-revisions <dir>', 'write the published web edits as content files (laid out like content/) into <dir>, and exit')
+    .action(async (flags: { dataDir: string; host: string; port: string; nodeRpc: string; contentDir?: string; publicUrl?: string; createAdmin?: string; exportRevisions?: string }, cmd: Command) => {
       const out = new Output({ json: Boolean(cmd.optsWithGlobals().json) });
+      if (flags.exportRevisions !== undefined) {
+        const result = await exportPublishedRevisions({ dataDir: flags.dataDir, outDir: flags.exportRevisions, contentDir: flags.contentDir });
+        out.result({ event: 'revisions-exported', dir: flags.exportRevisions, ...result }, describeExport(result, flags.exportRevisions).trimEnd());
+        return;
+      }
       if (flags.createAdmin !== undefined) {
         const publicUrl = flags.publicUrl ?? process.env.DCBT_HUB_PUBLIC_URL ?? `http://${flags.host}:${flags.port}`;
         const made = await createAdminAccount({ dataDir: flags.dataDir, email: flags.createAdmin, publicUrl });
