@@ -715,7 +715,11 @@ export class ConsensusEngine {
         if (t.round === this.round && this.stepNow === 'prevote') this.vote(VoteStep.PRECOMMIT, null);
         return;
       case 'precommit': // L65
-        if (t.round === this.round) this.startRound(this.round + 1);
+        if (t.round !== this.round) return;
+        // The precommits that ended the round go out with the move: a validator that missed one
+        // (often the next proposer) would otherwise stay a round behind until the others' timeouts.
+        for (const vote of this.rounds.get(t.round)?.precommits.all() ?? []) this.outSend.push({ type: 'vote', vote });
+        this.startRound(this.round + 1);
         return;
     }
   }

@@ -68,11 +68,13 @@ export class Checker {
   /** A correct node made `block` final (by its own decision or by block sync). */
   onFinal(node: number, block: Block, certificate: CommitCertificate, atMs: number): void {
     const height = block.header.height;
-    const hash = toHex(blockHash(block.header));
+    let hash: string;
     try {
       verifyCommit(this.genesis, block.header, certificate, this.verify);
+      hash = toHex(certificate.blockHash); // verifyCommit checked it is this block's
     } catch (error) {
       this.fail('validity', atMs, `node ${node}: the certificate of block ${height} does not verify: ${(error as Error).message}`);
+      hash = toHex(blockHash(block.header));
     }
     const known = this.finals.get(height);
     if (known === undefined) {

@@ -42,6 +42,12 @@ export interface SimOptions {
   readonly trace?: (line: string) => void;
   /** With `trace`: every consensus message sent and received too. */
   readonly traceMessages?: boolean;
+  /**
+   * A deliberately broken driver that restarts validators without their persisted state, so
+   * they may sign again what they signed before the crash: the checker's own test uses it to
+   * show the no-equivocation check can fail. Never set in a campaign.
+   */
+  readonly brokenDriverForgetsPersistedState?: boolean;
 }
 
 export const SIM_TIMEOUTS: Timeouts = {
@@ -51,7 +57,8 @@ export const SIM_TIMEOUTS: Timeouts = {
   prevoteDeltaMs: 75,
   precommitMs: 150,
   precommitDeltaMs: 75,
-  commitMs: 50,
+  // Paces blocks (about three a second): the checks see as much, each run costs less.
+  commitMs: 250,
   rebroadcastMs: 400,
 };
 
@@ -395,7 +402,7 @@ export class World {
 
   private start(node: SimNode): void {
     // What was "written" is the Ready's snapshot; it goes through the codec on the way back in.
-    const persisted = node.persisted ? decodePersistedState(encodePersistedState(node.persisted)) : undefined;
+    const persisted = node.persisted && !this.options.brokenDriverForgetsPersistedState ? decodePersistedState(encodePersistedState(node.persisted)) : undefined;
     try {
       node.engine = ConsensusEngine.create(this.engineConfig(node), { height: node.chain.height + 1, nowMs: this.nowMs, ...(persisted ? { persisted } : {}) });
     } catch (error) {
@@ -467,7 +474,7 @@ export class World {
         engine.propose(r.build.height, r.build.round, block);
       }
       for (const v of r.validate) {
-        const reason = v.height === node.chain.height + 1 ? node.chain.check(v.block) : 'not the next height';
+        const reason = v.height === node.chain.height + 1 ? node.chain.check(v.block, v.blockHash) : 'not the next height';
         engine.setValidity(v.height, v.blockHash, reason === undefined);
       }
       for (const e of r.evidence) {
