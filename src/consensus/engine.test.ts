@@ -284,11 +284,16 @@ test('L55: messages of a higher round from more than 1/3 of the power skip to th
   assert.equal(h.engine.status().round, 0, 'one of four is not more than 1/3');
   h.step(precommit(K[1]!, 1, 5, null));
   assert.equal(h.engine.status().round, 0, 'the same validator twice is still one');
-  h.step(prevote(K[2]!, 1, 7, null));
-  assert.equal(h.engine.status().round, 0, 'two validators in two different rounds do not add up');
   h.step(prevote(K[3]!, 1, 5, null));
   assert.equal(h.engine.status().round, 5);
   assert.equal(h.engine.status().step, 'propose');
+});
+
+test('L55 counts validators heard in round R or later: it goes to the highest round they all reached', () => {
+  const h = harness();
+  h.step(prevote(K[1]!, 1, 7, null));
+  h.step(prevote(K[2]!, 1, 5, null));
+  assert.equal(h.engine.status().round, 5);
 });
 
 test('L55 counts power, not validators', () => {
@@ -298,10 +303,15 @@ test('L55 counts power, not validators', () => {
   assert.equal(h.engine.status().round, 3);
 });
 
-test('votes too many rounds ahead are refused as future', () => {
+test('votes far ahead are not stored, but they still let a validator that fell behind catch up', () => {
   const h = harness();
-  assert.deepEqual(h.step(prevote(K[1]!, 1, 11, null)), { status: 'future' });
-  assert.deepEqual(h.step(prevote(K[1]!, 1, 10, null)), { status: 'accepted' });
+  assert.deepEqual(h.step(prevote(K[1]!, 1, 40, hA)), { status: 'accepted' });
+  assert.deepEqual(h.step(prevote(K[1]!, 1, 30, hA)), { status: 'duplicate' }, 'an earlier round of a validator already heard later');
+  const forged = prevote(K[2]!, 1, 60, hA) as Extract<ConsensusMessage, { type: 'vote' }>;
+  assert.equal(h.step({ type: 'vote', vote: { ...forged.vote, signature: new Uint8Array(64) } }).status, 'invalid');
+  assert.equal(h.engine.status().round, 0);
+  h.step(prevote(K[2]!, 1, 60, hA));
+  assert.equal(h.engine.status().round, 40);
 });
 
 test('equivocating votes: evidence is surfaced, once per pair', () => {

@@ -139,9 +139,6 @@ interface ProposalEntry {
 interface RoundState {
   readonly prevotes: VoteTally;
   readonly precommits: VoteTally;
-  /** Validators heard from in this round (any message), for the round-skip rule (L55). */
-  readonly heard: Set<string>;
-  heardPower: number;
   readonly proposals: ProposalEntry[];
   conflictingProposalSeen: boolean;
 }
@@ -189,6 +186,9 @@ export class ConsensusEngine {
   private validBlock: Block | null = null;
   private validHash: string | null = null;
   private rounds = new Map<number, RoundState>();
+  /** Per validator, the highest round of this height it sent a (verified) message in. */
+  private highestRound = new Map<string, number>();
+  private highestRoundHeard = -1;
   /** Every block seen at this height, by hash: a value is identified by its hash. */
   private blocks = new Map<string, Block>();
   private validity = new Map<string, boolean>();
@@ -373,6 +373,8 @@ export class ConsensusEngine {
     this.validBlock = null;
     this.validHash = null;
     this.rounds = new Map();
+    this.highestRound = new Map();
+    this.highestRoundHeard = -1;
     this.blocks = new Map();
     this.validity = new Map();
     this.validationAsked = new Set();
@@ -435,7 +437,7 @@ export class ConsensusEngine {
         const power = this.powers.get(key);
         if (power === undefined || v.height !== this.height || v.round !== p.valid.round || v.step !== VoteStep.PREVOTE) continue;
         rs.prevotes.add(key, v, power, () => true);
-        this.hear(rs, key, power);
+        this.hear(v.round, key);
       }
     }
     for (const v of p.votes) {
@@ -444,7 +446,7 @@ export class ConsensusEngine {
       if (v.height !== this.height || key !== this.signerKey || power === undefined) continue;
       const rs = this.roundState(v.round);
       (v.step === VoteStep.PREVOTE ? rs.prevotes : rs.precommits).add(key, v, power, () => false);
-      this.hear(rs, key, power);
+      this.hear(v.round, key);
       this.ownVotes.push(v);
       const voted: Step = v.step === VoteStep.PREVOTE ? 'prevote' : 'precommit';
       if (v.round === this.round && STEP_ORDER[voted] > STEP_ORDER[this.stepNow]) this.stepNow = voted;
@@ -503,15 +505,22 @@ export class ConsensusEngine {
     const key = toHex(vote.validator);
     const power = this.powers.get(key);
     if (power === undefined) return { status: 'invalid', reason: `${key} is not a validator at height ${this.height}` };
-    if (vote.round > this.round + this.limits.roundsAheadMax) return { status: 'future' };
+    const value = vote.blockHash ? toHex(vote.blockHash) : NIL;
+    if (vote.round > this.round + this.limits.roundsAheadMax) {
+      // Too far ahead to keep (a Byzantine validator could fill memory), but who is ahead is
+      // remembered: it is what lets a validator that fell many rounds behind catch up (L55).
+      if (vote.round <= (this.highestRound.get(key) ?? -1)) return { status: 'duplicate' };
+      if (!this.verify(vote.validator, signedVoteBytes(this.chainId, vote), vote.signature)) return { status: 'invalid', reason: `bad vote signature by ${key}` };
+      this.hear(vote.round, key);
+      return { status: 'accepted' };
+    }
     const rs = this.roundState(vote.round);
     const tally = vote.step === VoteStep.PREVOTE ? rs.prevotes : rs.precommits;
-    const value = vote.blockHash ? toHex(vote.blockHash) : NIL;
     if (tally.has(key, value)) return { status: 'duplicate' };
     if (!this.verify(vote.validator, signedVoteBytes(this.chainId, vote), vote.signature)) return { status: 'invalid', reason: `bad vote signature by ${key}` };
     const added = tally.add(key, vote, power, (v) => this.blocks.has(v));
     if (added.status === 'conflict') this.surfaceEvidence(duplicateVoteEvidence(added.existing, vote));
-    this.hear(rs, key, power);
+    this.hear(vote.round, key);
     if (vote.step === VoteStep.PRECOMMIT && vote.blockHash) this.noteCandidate(vote.round, value);
     return { status: 'accepted' };
   }
@@ -538,7 +547,7 @@ export class ConsensusEngine {
     }
     rs.proposals.push({ proposal: p, block, hash });
     this.remember(block, undefined);
-    this.hear(rs, key, this.powers.get(key) ?? 0);
+    this.hear(p.round, key);
     return { status: 'accepted' };
   }
 
@@ -593,13 +602,25 @@ export class ConsensusEngine {
     return false;
   }
 
-  /** L55: messages of a higher round from more than 1/3 of the power: go to that round. */
+  /**
+   * L55: validators with more than 1/3 of the power heard from in rounds ≥ R > round: go to
+   * round R (the highest such R). The paper asks for messages of round R itself; counting "R or
+   * later" keeps what matters — at least one correct validator has reached R, so Byzantine
+   * validators alone cannot push anyone ahead — and needs only the highest round of each
+   * validator, so rounds far ahead need not be stored.
+   */
   private ruleRoundSkip(): boolean {
-    let target = -1;
-    for (const [r, rs] of this.rounds) if (r > this.round && r > target && 3 * rs.heardPower > this.totalPower) target = r;
-    if (target < 0) return false;
-    this.startRound(target);
-    return true;
+    if (this.highestRoundHeard <= this.round) return false;
+    const ahead = [...this.highestRound].filter(([, r]) => r > this.round).sort((a, b) => b[1] - a[1]);
+    let power = 0;
+    for (const [key, r] of ahead) {
+      power += this.powers.get(key) ?? 0;
+      if (3 * power > this.totalPower) {
+        this.startRound(r);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** L22 and L28: the first proposal of this round decides our prevote. */
@@ -780,7 +801,7 @@ export class ConsensusEngine {
     const key = this.remember(block, true);
     const rs = this.roundState(this.round);
     rs.proposals.unshift({ proposal, block, hash: key });
-    this.hear(rs, this.signerKey!, this.powers.get(this.signerKey!) ?? 0);
+    this.hear(this.round, this.signerKey!);
     this.sendProposal(proposal, block);
     this.persistDirty = true;
   }
@@ -812,7 +833,7 @@ export class ConsensusEngine {
     this.ownVotes.push(vote);
     const rs = this.roundState(this.round);
     (step === VoteStep.PREVOTE ? rs.prevotes : rs.precommits).add(key, vote, power, () => false);
-    this.hear(rs, key, power);
+    this.hear(this.round, key);
     if (step === VoteStep.PRECOMMIT && hash) this.noteCandidate(this.round, hash);
     this.outSend.push({ type: 'vote', vote });
   }
@@ -826,16 +847,17 @@ export class ConsensusEngine {
   private roundState(round: number): RoundState {
     let rs = this.rounds.get(round);
     if (!rs) {
-      rs = { prevotes: new VoteTally(), precommits: new VoteTally(), heard: new Set(), heardPower: 0, proposals: [], conflictingProposalSeen: false };
+      rs = { prevotes: new VoteTally(), precommits: new VoteTally(), proposals: [], conflictingProposalSeen: false };
       this.rounds.set(round, rs);
     }
     return rs;
   }
 
-  private hear(rs: RoundState, key: string, power: number): void {
-    if (rs.heard.has(key)) return;
-    rs.heard.add(key);
-    rs.heardPower += power;
+  /** Notes the highest round a validator has been heard in (signed messages only), for L55. */
+  private hear(round: number, key: string): void {
+    if ((this.highestRound.get(key) ?? -1) >= round) return;
+    this.highestRound.set(key, round);
+    if (round > this.highestRoundHeard) this.highestRoundHeard = round;
   }
 
   private noteCandidate(round: number, hash: string): void {

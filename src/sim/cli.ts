@@ -85,7 +85,7 @@ function campaign(o: CliOptions): number {
       if (!o.json) printFailure(r, options, process.stderr);
     }
     const now = performance.now();
-    if (!o.json && (now - lastReport > 1000 || i === count - 1)) {
+    if (!o.json && (now - lastReport > (interactive ? 1000 : 10_000) || i === count - 1)) {
       lastReport = now;
       const done = i + 1;
       const perSeed = (now - started) / done;
