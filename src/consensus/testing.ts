@@ -9,15 +9,12 @@ import { devnetGenesis } from '../chain/genesis.ts';
 import type { Block, Bytes, Genesis } from '../chain/types.ts';
 import { proposalSigningBytes, signedVoteBytes } from './codec.ts';
 import { ConsensusEngine, type EngineInit } from './engine.ts';
+import { ed25519Signer } from './signer.ts';
 import { proposerAt } from './proposer.ts';
-import { VoteStep, type ConsensusMessage, type EngineConfig, type PersistedState, type Ready, type SignedProposal, type SignedVote, type Signer, type Timeouts, type ValidatorSet } from './types.ts';
+import { VoteStep, type ConsensusMessage, type EngineConfig, type PersistedState, type Ready, type SignedProposal, type SignedVote, type Timeouts, type ValidatorSet } from './types.ts';
 
 export const CHAIN_ID = 'dcbt-devnet';
 export const T0 = 1_700_000_000_000;
-
-export function ed25519Signer(key: KeyPair): Signer {
-  return { publicKey: key.publicKey, sign: (message) => sign(key.secretKey, message) };
-}
 
 /** Small timeouts so tests read easily: round r waits 100 + 10r ms for a proposal, etc. */
 export const TEST_TIMEOUTS: Timeouts = {
