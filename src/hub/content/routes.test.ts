@@ -245,7 +245,7 @@ describe('web editing of content', () => {
     const queue = await reviewer.get('/es/content/review');
     assert.equal(queue.statusCode, 200);
     assert.match(queue.body, /1 propuesta en espera\./);
-    assert.match(queue.body, /Propuesta de Edith Editor/);
+    assert.match(queue.body, /Propuesta de <bdi>Edith Editor<\/bdi>/);
     assert.match(queue.body, /Shorter definition; an alias/);
     const published = await decide(reviewer, revisionUrl, 'publish', 'Checked against NIST IR 8202.');
     assert.equal(published.statusCode, 303, published.body);

@@ -20,7 +20,7 @@ import { diffDocuments } from './diff.ts';
 import { BASE_FIELD, documentToForm, formToDocument, SUMMARY_FIELD, type DocumentIssue } from './editing.ts';
 import { contentFileName, type ContentKind } from './index.ts';
 import { REVISION_LIMITS, RevisionError, type ContentRevisions, type EditableKind, type Revision } from './revisions.ts';
-import { controlErrors, editForm, renderDiff, renderTitle, titleOf, type ControlError } from './views.ts';
+import { controlErrors, editErrorSummary, editForm, renderDiff, renderTitle, titleOf, type ControlError } from './views.ts';
 
 export const REVIEW_PATH = '/content/review';
 export const REVISIONS_PATH = '/content/revisions';
@@ -115,7 +115,8 @@ ${canReview ? html`<ul>${pending.map((p) => html`<li><a href="${href(revisionPat
       heading,
       breadcrumbs: [...itemCrumbs(t, k, id, current), { label: t.text('content.edit.crumb') }],
       styles: STYLES,
-      body: html`${stale}
+      // The error summary comes first, so it is the first thing read after the heading.
+      body: html`${editErrorSummary(t, state.errors)}${stale}
 <p>${t('content.edit.intro')}</p>
 <ul class="edit-links"><li><a href="${href(historyPath(k, id))}">${t('content.links.history')}</a></li>${canReview ? html`<li><a href="${href(REVIEW_PATH)}">${t('content.nav.review')}</a></li>` : ''}</ul>
 ${waiting}
@@ -244,8 +245,8 @@ ${pagination(t, href, historyPath(k, id), pageNo, pages)}
         return html`<li>
 <p class="meta">${t(k.editing.kindKey)}</p>
 <h2><a href="${href(revisionPath(r.id))}"><span${langAttrs(title.lang, t.locale)}>${title.text}</span></a></h2>
-<p class="meta">${t('content.review.by', { name: names.get(r.authorId) ?? '?' })}, ${time(t, r.createdAt)}${r.authorId === user.id ? html` · ${t('content.review.yours')}` : ''}</p>
-${r.summary === '' ? '' : html`<p>${r.summary}</p>`}
+<p class="meta">${t('content.review.by')} <bdi>${names.get(r.authorId) ?? t.text('content.unknownUser')}</bdi>, ${time(t, r.createdAt)}${r.authorId === user.id ? html` · ${t('content.review.yours')}` : ''}</p>
+${r.summary === '' ? '' : html`<p dir="auto">${r.summary}</p>`}
 ${stale ? html`<p><strong>${t('content.review.stale')}</strong></p>` : ''}
 </li>`;
       }),
@@ -400,9 +401,9 @@ function revisionFacts(t: Translator, r: Revision, names: ReadonlyMap<string, st
   const author = names.get(r.authorId) ?? t.text('content.unknownUser');
   const reviewer = r.reviewerId === null ? undefined : (names.get(r.reviewerId) ?? t.text('content.unknownUser'));
   return html`<dl class="facts meta">
-<dt>${t('content.revision.author')}</dt><dd>${author}, ${time(t, r.createdAt)}</dd>
-${r.summary === '' ? '' : html`<dt>${t('content.revision.summary')}</dt><dd>${r.summary}</dd>`}
-${reviewer === undefined || r.reviewedAt === null ? '' : html`<dt>${r.status === 'published' ? t('content.revision.publishedBy') : t('content.revision.rejectedBy')}</dt><dd>${reviewer}, ${time(t, r.reviewedAt)}</dd>`}
-${r.note === null || r.note === '' ? '' : html`<dt>${t('content.revision.reviewNote')}</dt><dd>${r.note}</dd>`}
+<dt>${t('content.revision.author')}</dt><dd><bdi>${author}</bdi>, ${time(t, r.createdAt)}</dd>
+${r.summary === '' ? '' : html`<dt>${t('content.revision.summary')}</dt><dd dir="auto">${r.summary}</dd>`}
+${reviewer === undefined || r.reviewedAt === null ? '' : html`<dt>${r.status === 'published' ? t('content.revision.publishedBy') : t('content.revision.rejectedBy')}</dt><dd><bdi>${reviewer}</bdi>, ${time(t, r.reviewedAt)}</dd>`}
+${r.note === null || r.note === '' ? '' : html`<dt>${t('content.revision.reviewNote')}</dt><dd dir="auto">${r.note}</dd>`}
 </dl>`;
 }

@@ -194,11 +194,15 @@ export interface EditFormInput {
   errors: readonly ControlError[];
 }
 
+/** The error summary of the edit form, for the top of the page (empty without errors). */
+export function editErrorSummary(t: Translator, errors: readonly ControlError[]): SafeHtml | '' {
+  return errorSummary(t, summaryErrors(t, errors));
+}
+
 export function editForm(t: Translator, input: EditFormInput): SafeHtml {
   const general = input.errors.filter((e) => e.control === undefined);
   const summaryHint = 'edit-change-summary-hint';
-  return html`${errorSummary(t, summaryErrors(t, input.errors))}
-<form class="form form-wide" id="edit-form" method="post" action="${input.action}" novalidate>
+  return html`<form class="form form-wide" id="edit-form" method="post" action="${input.action}" novalidate>
 ${input.csrfField}
 <input type="hidden" name="${BASE_FIELD}" value="${input.base}">
 ${general.length === 0 ? '' : html`<div class="notice warning"><p>${general.map((g, i) => html`${i > 0 ? ' ' : ''}${g.message}`)}</p></div>`}

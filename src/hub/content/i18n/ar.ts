@@ -67,7 +67,7 @@ export const ar: Record<ContentKey, Message> = {
     other: '{count} اقتراح بالانتظار.',
   },
   'content.review.none': 'لا يوجد ما يُراجَع حاليًا.',
-  'content.review.by': 'اقترحه {name}',
+  'content.review.by': 'اقترحه',
   'content.review.yours': 'اقتراحك',
   'content.review.stale': 'تغيّرت الصفحة منذ تقديم هذا الاقتراح، فلم يعد نشره ممكنًا. ارفضه، ويمكن لصاحبه أن يقترح التعديل من جديد على النص الحالي.',
 

@@ -54,7 +54,7 @@ export const en = {
     other: '{count} proposals are waiting.',
   },
   'content.review.none': 'Nothing to review at the moment.',
-  'content.review.by': 'Proposed by {name}',
+  'content.review.by': 'Proposed by',
   'content.review.yours': 'your proposal',
   'content.review.stale': 'The page has changed since this proposal was made: it can no longer be published. Reject it, and the author can propose the change again on the current text.',
 

@@ -58,7 +58,7 @@ export const es: Record<ContentKey, Message> = {
     other: '{count} propuestas en espera.',
   },
   'content.review.none': 'No hay nada que revisar por ahora.',
-  'content.review.by': 'Propuesta de {name}',
+  'content.review.by': 'Propuesta de',
   'content.review.yours': 'su propuesta',
   'content.review.stale':
     'La página ha cambiado desde que se hizo esta propuesta: ya no puede publicarse. Rechácela y quien la escribió podrá proponer de nuevo el cambio sobre el texto actual.',

@@ -58,7 +58,7 @@ export const fr: Record<ContentKey, Message> = {
     other: '{count} propositions en attente.',
   },
   'content.review.none': 'Rien à relire pour le moment.',
-  'content.review.by': 'Proposée par {name}',
+  'content.review.by': 'Proposée par',
   'content.review.yours': 'votre proposition',
   'content.review.stale':
     'La page a changé depuis cette proposition : elle ne peut plus être publiée. Rejetez-la ; son auteur ou son autrice pourra proposer à nouveau la modification sur le texte actuel.',
