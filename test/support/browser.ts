@@ -149,10 +149,17 @@ export function formatViolations(violations: readonly AxeViolation[]): string {
 export interface CrawlOptions {
   /** Pages besides the locale's home to start from (paths below the host, e.g. "/en/search?q=x"). */
   seeds?: readonly string[];
-  /** At most this many pages of a path family (e.g. glossary terms) go to the browser (see `familyOf`). */
+  /** Path families (see `familyOf`) of at most this many pages go to the browser whole… */
+  wholeFamilyMax?: number;
+  /** …larger ones (e.g. the glossary's terms) as an even sample of this many. */
   samplePerFamily?: number;
   /** At most this many query variants of one path (filter values, result pages) go to the browser. */
   variantsPerFamily?: number;
+  /**
+   * Query variants of one path beyond this many are not fetched at all (the crawl still follows
+   * the first ones' links): `sign-in?next=…` exists once for every page of the site.
+   */
+  variantsFetchedMax?: number;
   /** The crawl fails beyond this many pages per locale: a bound on the run, not a sample. */
   pagesMax?: number;
 }
@@ -164,6 +171,8 @@ export interface CrawlResult {
   sample: string[];
   /** Links that did not answer 200 (page → link). */
   broken: { from: string; to: string; status: number }[];
+  /** Query variants found but not fetched (see `variantsFetchedMax`). */
+  unfetched: number;
 }
 
 /** Paths that are downloads or assets, not pages. */
@@ -225,8 +234,12 @@ export function spreadSample<T>(items: readonly T[], n: number): T[] {
 /** Follows internal links from `/${locale}` (and the seeds) over HTTP, breadth first. */
 export async function crawl(baseUrl: string, locale: string, options: CrawlOptions = {}): Promise<CrawlResult> {
   const samplePerFamily = options.samplePerFamily ?? 16;
+  const wholeFamilyMax = options.wholeFamilyMax ?? samplePerFamily;
   const variantsPerFamily = options.variantsPerFamily ?? 3;
+  const variantsFetchedMax = options.variantsFetchedMax ?? 20;
   const pagesMax = options.pagesMax ?? 2000;
+  const variantsQueued = new Map<string, number>();
+  let unfetched = 0;
   const seen = new Set<string>([`/${locale}`, ...(options.seeds ?? [])]);
   const queue = [...seen];
   const ok: string[] = [];
@@ -247,6 +260,15 @@ export async function crawl(baseUrl: string, locale: string, options: CrawlOptio
         for (const link of [...pageLinks(body, locale), ...formUrls(body, locale)]) {
           if (seen.has(link)) continue;
           seen.add(link);
+          const family = familyOf(link);
+          if (family.kind === 'query') {
+            const queued = variantsQueued.get(family.key) ?? 0;
+            if (queued >= variantsFetchedMax) {
+              unfetched++;
+              continue;
+            }
+            variantsQueued.set(family.key, queued + 1);
+          }
           from.set(link, path);
           queue.push(link);
         }
@@ -263,9 +285,11 @@ export async function crawl(baseUrl: string, locale: string, options: CrawlOptio
     families.set(key, family);
   }
   const sample = [...families.values()]
-    .flatMap(({ kind, members }) => spreadSample(members, kind === 'path' ? samplePerFamily : variantsPerFamily))
+    .flatMap(({ kind, members }) =>
+      kind === 'query' ? spreadSample(members, variantsPerFamily) : members.length <= wholeFamilyMax ? members : spreadSample(members, samplePerFamily),
+    )
     .sort();
-  return { all, sample, broken };
+  return { all, sample, broken, unfetched };
 }
 
 /** Runs `check` on every URL with `concurrency` pages of one context; results in URL order. */
