@@ -133,6 +133,8 @@ describe(`a running server under fuzzing over real sockets (seed ${seed})`, () =
         const batch = packets.slice(i, i + 50).map((p, j) => withId(p, i + j));
         const replies = await udpExchange(sock, server.udpPort, batch, 300, batch.filter(expectsReply).length);
         for (const p of batch) {
+          // Shorter than an id: no reply is owed, and none can be told apart from another's.
+          if (p.length < 2) continue;
           const reply = replies.get(idOf(p));
           if (reply) checkReply(p, reply, { transport: 'udp', limits: server.env.limits });
         }

@@ -261,14 +261,24 @@ test('crash safety: SIGKILL at random points always reopens at the last committe
     let seed = 12345;
     const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
 
+    const CHILD_FIRST_COMMIT_WAIT_MS_MAX = 30_000;
     for (let iteration = 0; iteration < 20; iteration++) {
       const child = spawn(process.execPath, [script, treeDir, String(current + 1)], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      // Killed at a random moment after its first commit (not after a fixed time: a loaded
+      // machine may take most of a second just to start Node).
+      const started = new Promise<void>((done) => {
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          out += d;
+          if (/^ok /m.test(out)) done();
+        });
+        setTimeout(done, CHILD_FIRST_COMMIT_WAIT_MS_MAX);
+      });
       child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
       const exited = new Promise<void>((done) => child.on('exit', () => done()));
-      await new Promise((done) => setTimeout(done, 100 + random() * 500));
+      await started;
+      await new Promise((done) => setTimeout(done, random() * 400));
       child.kill('SIGKILL');
       await exited;
       assert.ok(!/Error/.test(err), `child failed: ${err}`);
