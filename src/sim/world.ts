@@ -67,11 +67,11 @@ export const DEFAULT_SIM_OPTIONS: SimOptions = {
   byzantine: 'random',
   byzantineMode: 'equivocate',
   chaosMs: 4000,
-  liveMs: 12000,
+  liveMs: 16000,
   faults: true,
   crypto: 'fast',
   timeouts: SIM_TIMEOUTS,
-  liveness: { firstBoundMs: 8000, gapBoundMs: 6000 },
+  liveness: { firstBoundMs: 10_000, gapBoundMs: 10_000 },
   eventsMax: 500_000,
   stopOnViolation: true,
 };
