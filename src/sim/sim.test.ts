@@ -70,6 +70,7 @@ test('with real Ed25519 signatures the runs pass too', () => {
   for (let seed = 1; seed <= 3; seed++) {
     const r = runSimulation(seed, { crypto: 'ed25519', liveMs: 6000 });
     assert.ok(r.ok, describeFailures([r]));
+    assert.ok(r.stats.heightMin >= 5, `seed ${seed}: only ${r.stats.heightMin} blocks`);
   }
 });
 
