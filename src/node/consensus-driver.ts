@@ -160,7 +160,12 @@ export class ConsensusDriver {
       const { height, round } = ready.build;
       try {
         const key = this.validatorKey?.publicKey;
-        if (key && height === this.chain.tip.height + 1) this.engine.propose(height, round, await this.chain.buildBlock(key));
+        if (key && height === this.chain.tip.height + 1) {
+          const block = await this.chain.buildBlock(key);
+          // Time passed while building: the engine schedules its timeouts from the time it was last given.
+          this.engine.tick(this.now());
+          this.engine.propose(height, round, block);
+        }
       } catch (error) {
         // No proposal this round: the others time out and move to the next proposer.
         this.onError(error, `building block ${height}`);
@@ -175,6 +180,7 @@ export class ConsensusDriver {
         } catch (error) {
           this.onError(error, `checking proposed block ${request.height}`);
         }
+        this.engine.tick(this.now());
         this.engine.setValidity(request.height, request.blockHash, valid);
       }
     }
