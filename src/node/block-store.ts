@@ -91,6 +91,12 @@ export class BlockStore {
     return v && decodeBlock(v);
   }
 
+  /** The block and its certificate as stored (their canonical encodings), for serving peers. */
+  async getEncoded(height: number): Promise<{ block: Bytes; commit: Bytes } | undefined> {
+    const [block, commit] = await Promise.all([this.db.get(K.block(height)), this.db.get(K.commit(height))]);
+    return block && commit ? { block, commit } : undefined;
+  }
+
   async getCommit(height: number): Promise<CommitCertificate | undefined> {
     const v = await this.db.get(K.commit(height));
     return v && decodeCommit(v);

@@ -9,7 +9,7 @@
  * as they do, and block sync is the fallback when it was away (a new node from genesis, a restart).
  */
 import { randomBytes } from 'node:crypto';
-import { decodeTx, encodeBlock, encodeCommit, encodeTx } from '../chain/codec.ts';
+import { decodeTx, encodeTx } from '../chain/codec.ts';
 import type { KeyPair } from '../chain/crypto.ts';
 import { bytesEqual } from '../chain/hash.ts';
 import { LedgerError } from '../chain/ledger/errors.ts';
@@ -75,10 +75,7 @@ export class NetworkNode {
         ...(options.p2pLimits ? { limits: options.p2pLimits } : {}),
         blockSource: {
           tipHeight: () => chain.tip.height,
-          getBlock: async (height) => {
-            const found = await chain.getBlock(height);
-            return found ? { block: encodeBlock(found.block), commit: encodeCommit(found.commit) } : undefined;
-          },
+          getBlock: (height) => chain.getEncodedBlock(height),
         },
       });
       const net = p2p;

@@ -424,6 +424,11 @@ export class ChainNode {
     return block && commit ? { block, commit } : undefined;
   }
 
+  /** A final block and its certificate in their canonical encodings (block sync serves these as they are). */
+  async getEncodedBlock(height: number): Promise<{ block: Bytes; commit: Bytes } | undefined> {
+    return this.blocks.getEncoded(height);
+  }
+
   async getBlockByHash(hash: Bytes): Promise<{ block: Block; commit: CommitCertificate } | undefined> {
     const height = await this.blocks.heightOfHash(hash);
     return height === undefined ? undefined : this.getBlock(height);
