@@ -14,11 +14,13 @@
  *               by all five nodes (median, max)
  *   sync        a fresh full node started from genesis: blocks/s and tx/s until it has the tip
  *   baseline    the same COMMITs on one in-process single-validator node: tx/s
+ *   CPU         processor time each node process used during the throughput run (Linux /proc),
+ *               per finalised transaction: what one node costs, whatever the machine's sharing
  * Transactions use a low proof-of-work difficulty (--pow-bits, default 8) so building them does not
  * dominate the run; the difficulty does not change what the nodes do per transaction.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -92,10 +94,36 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, pollMs =
   }
 }
 
+interface BlockSummary {
+  height: number;
+  txs: number;
+  /** The round its commit certificate is from: above 0 means earlier rounds timed out. */
+  round: number;
+  /** Since the previous block. */
+  ms: number;
+}
+
+async function blockSummaries(rpc: string, from: number, to: number): Promise<BlockSummary[]> {
+  const blocks: { timeMs: number; txs: unknown[]; commit: { round: number } }[] = [];
+  for (let h = from; h <= to; h++) blocks.push((await (await fetch(`${rpc}/v1/blocks/${h}`)).json()) as (typeof blocks)[number]);
+  return blocks.slice(1).map((b, i) => ({ height: from + i + 1, txs: b.txs.length, round: b.commit.round, ms: b.timeMs - blocks[i]!.timeMs }));
+}
+
 async function blockTimes(rpc: string, from: number, to: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let h = from; h <= to; h++) times.push(((await (await fetch(`${rpc}/v1/blocks/${h}`)).json()) as { timeMs: number }).timeMs);
-  return times.slice(1).map((t, i) => t - times[i]!);
+  return (await blockSummaries(rpc, from, to)).map((b) => b.ms);
+}
+
+/** User + system processor time of a process in ms, from /proc (undefined where there is none). */
+async function cpuMs(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the line (11 and 12 after the command), in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
@@ -152,6 +180,7 @@ async function main(): Promise<void> {
 
     progress(`throughput: sending ${TXS} transactions, ${IN_FLIGHT} in flight`);
     const loadFrom = (await status(full.rpc)).height;
+    const cpuBefore = await Promise.all(nodes.map((n) => cpuMs(n.child.pid)));
     const started = performance.now();
     let next = 0;
     let refused = 0;
@@ -176,8 +205,11 @@ async function main(): Promise<void> {
     };
     await until('every transaction final on the full node', done, 100);
     const seconds = (performance.now() - started) / 1000;
+    const cpuAfter = await Promise.all(nodes.map((n) => cpuMs(n.child.pid)));
+    const cpuUsPerTx = cpuAfter.map((after, i) => (after === undefined || cpuBefore[i] === undefined ? undefined : Math.round(((after - cpuBefore[i]!) * 1000) / TXS)));
     const loadTo = (await status(full.rpc)).height;
-    const loadBlockMs = mean(await blockTimes(full.rpc, loadFrom, loadTo));
+    const loadBlocks = await blockSummaries(full.rpc, loadFrom, loadTo);
+    const loadBlockMs = mean(loadBlocks.map((b) => b.ms));
     const txPerSecond = TXS / seconds;
     progress(`throughput: ${Math.round(txPerSecond)} tx/s (${refused} refused; sending took ${sentSeconds.toFixed(1)} s)`);
 
@@ -228,7 +260,9 @@ async function main(): Promise<void> {
       baselineTxPerSecond: Math.round(base),
       ratioToBaseline: Math.round((txPerSecond / base) * 1000) / 1000,
       blockTimeMs: { idle: Math.round(idleBlockMs), underLoad: Math.round(loadBlockMs) },
+      blocksUnderLoad: loadBlocks,
       nameToDnsMs: { median: Math.round(median(dnsMs)), max: Math.round(Math.max(...dnsMs)) },
+      cpuUsPerTx: { validators: cpuUsPerTx.slice(0, 4), fullNode: cpuUsPerTx[4] },
       sync: { blocks: tip, seconds: Math.round(syncSeconds * 10) / 10, blocksPerSecond: Math.round(tip / syncSeconds), txPerSecond: Math.round(syncedTxs / syncSeconds) },
       goals: [
         { name: 'name transactions finalised ≥ 2,000/s', met: txPerSecond >= 2000 },
@@ -242,7 +276,9 @@ async function main(): Promise<void> {
         [
           `Consensus bench ${report.date}: 4 validators + 1 full node on loopback, ${report.machine.cpus} CPUs, Node ${report.machine.node}, load ${report.machine.loadAverage.join(' ')}`,
           `throughput     ${report.throughputTxPerSecond} tx/s finalised (${TXS} COMMITs, ${refused} refused)   baseline one node: ${report.baselineTxPerSecond} tx/s   ratio ${report.ratioToBaseline}`,
+          `node CPU       per finalised transaction: validators ${report.cpuUsPerTx.validators.map((x) => `${x ?? '?'} µs`).join(', ')}; full node ${report.cpuUsPerTx.fullNode ?? '?'} µs`,
           `block time     idle ${report.blockTimeMs.idle} ms, under load ${report.blockTimeMs.underLoad} ms`,
+          `blocks         under load (height: txs, round, ms): ${loadBlocks.map((b) => `${b.height}: ${b.txs}, r${b.round}, ${b.ms}`).join('; ')}`,
           `name → DNS     median ${report.nameToDnsMs.median} ms, max ${report.nameToDnsMs.max} ms (all five nodes answer)`,
           `sync           ${report.sync.blocks} blocks in ${report.sync.seconds} s: ${report.sync.blocksPerSecond} blocks/s, ${report.sync.txPerSecond} tx/s`,
           ...report.goals.map((g) => `${g.met ? 'met   ' : 'missed'} ${g.name}`),

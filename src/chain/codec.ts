@@ -302,10 +302,24 @@ function readTx(r: Reader): Tx {
   return { ...body, stamp: r.u64n(), signature: r.fixed(64) };
 }
 
+/**
+ * Encodings and ids of transaction objects already seen. A transaction is encoded for its id,
+ * its size, gossip and storage, several times on its way from admission to a block; transaction
+ * objects are never mutated, so each is encoded (and hashed) once. The bytes returned are shared:
+ * callers must not modify them.
+ */
+const encodedTxs = new WeakMap<Tx, Bytes>();
+const txIds = new WeakMap<Tx, Bytes>();
+
 export function encodeTx(tx: Tx): Bytes {
-  const w = new Writer();
-  writeTx(w, tx);
-  return w.finish();
+  let bytes = encodedTxs.get(tx);
+  if (!bytes) {
+    const w = new Writer();
+    writeTx(w, tx);
+    bytes = w.finish();
+    encodedTxs.set(tx, bytes);
+  }
+  return bytes;
 }
 
 export function decodeTx(bytes: Bytes): Tx {
@@ -313,11 +327,18 @@ export function decodeTx(bytes: Bytes): Tx {
   const r = new Reader(bytes, 'transaction');
   const tx = readTx(r);
   r.end();
+  // A copy: the caller may reuse its buffer; the decoded transaction must not change with it.
+  encodedTxs.set(tx, new Uint8Array(bytes));
   return tx;
 }
 
 export function txId(tx: Tx): Bytes {
-  return sha256(encodeTx(tx));
+  let id = txIds.get(tx);
+  if (!id) {
+    id = sha256(encodeTx(tx));
+    txIds.set(tx, id);
+  }
+  return id;
 }
 
 // ---- blocks ----------------------------------------------------------------------------------

@@ -62,6 +62,23 @@ export function verify(publicKey: Bytes, message: Bytes, signature: Bytes): bool
   }
 }
 
+/**
+ * `verify` on libuv's thread pool: the event loop stays free for consensus messages while a burst
+ * of transactions is checked, and a machine with more cores checks them in parallel.
+ */
+export function verifyAsync(publicKey: Bytes, message: Bytes, signature: Bytes): Promise<boolean> {
+  if (publicKey.length !== 32 || signature.length !== 64) return Promise.resolve(false);
+  let key: KeyObject;
+  try {
+    key = publicKeyObject(publicKey);
+  } catch {
+    return Promise.resolve(false);
+  }
+  return new Promise((resolve) => {
+    edVerify(null, message, key, signature, (error, valid) => resolve(!error && valid));
+  });
+}
+
 function leadingZeroBits(hash: Bytes): number {
   let bits = 0;
   for (const byte of hash) {

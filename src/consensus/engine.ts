@@ -706,7 +706,10 @@ export class ConsensusEngine {
     this.outCommit.push({ block, certificate });
     const proposal = [...(this.rounds.get(round)?.proposals ?? []), ...[...this.rounds.values()].flatMap((r) => r.proposals)].find((e) => e.hash === hash);
     this.lastDecision = { height: this.height, votes, proposal };
-    this.enterHeight(this.height + 1, this.timeouts.commitMs);
+    // The pause is counted from the decided block's time, not from now: the time the round took
+    // (building, checking and voting on a large block) is part of the interval, not added to it.
+    const sinceBlockMs = Math.max(0, this.nowMs - block.header.timeMs);
+    this.enterHeight(this.height + 1, Math.max(0, this.timeouts.commitMs - sinceBlockMs));
   }
 
   // ---- timeouts --------------------------------------------------------------------------------

@@ -78,7 +78,10 @@ export interface Timeouts {
   readonly prevoteDeltaMs: number;
   readonly precommitMs: number;
   readonly precommitDeltaMs: number;
-  /** Pause after a decision before round 0 of the next height: late precommits arrive, blocks are paced. */
+  /**
+   * Pause after a decision before round 0 of the next height, counted from the decided block's
+   * time (so the round's own duration is part of it): late precommits arrive, blocks are paced.
+   */
   readonly commitMs: number;
   /** Own messages of the current height go out again this often, so a lost message is not lost for good. */
   readonly rebroadcastMs: number;

@@ -18,6 +18,7 @@ import type { Genesis } from '../chain/types.ts';
 import { decodeConsensusMessage, encodeConsensusMessage } from '../consensus/codec.ts';
 import type { ConsensusMessage, Timeouts } from '../consensus/types.ts';
 import { DcbtError } from '../errors.ts';
+import { decodeTxBatch, TxBatcher } from '../p2p/tx-batch.ts';
 import { createP2PNode, type MessageVerdict, type P2PLimits, type P2PNode, type TopicKind } from '../p2p/index.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
 import { MempoolError } from './mempool.ts';
@@ -126,17 +127,23 @@ export class NetworkNode {
     this.offs.push(this.p2p.subscribe('proposal', consensusHandler), this.p2p.subscribe('vote', consensusHandler), this.p2p.subscribe('evidence', consensusHandler));
     this.offs.push(
       this.p2p.subscribe('tx', async (bytes) => {
+        let txs;
         try {
-          await this.chain.submitTx(decodeTx(bytes), 'peer');
-          return 'accept';
-        } catch (error) {
-          return txVerdict(error);
+          txs = decodeTxBatch(bytes).map((b) => decodeTx(b));
+        } catch {
+          return 'reject';
         }
+        const results = await Promise.allSettled(txs.map((tx) => this.chain.submitTx(tx, 'peer')));
+        return batchVerdict(results);
       }),
     );
+    // Only transactions that came in here (RPC) are published: a peer's batch is forwarded by
+    // gossipsub itself once accepted, and publishing its transactions again would echo them.
+    const batcher = new TxBatcher((batch) => void this.p2p.publish('tx', batch).catch((error: unknown) => this.onError(error, 'gossip tx')));
+    this.offs.push(() => batcher.close());
     this.offs.push(
       this.chain.onTx((tx, source) => {
-        if (source === 'local') void this.p2p.publish('tx', encodeTx(tx)).catch((error: unknown) => this.onError(error, 'gossip tx'));
+        if (source === 'local') batcher.add(encodeTx(tx));
       }),
     );
   }
@@ -238,6 +245,20 @@ function unframe(bytes: Uint8Array): Uint8Array {
 
 function topicOf(message: ConsensusMessage): TopicKind {
   return message.type;
+}
+
+/**
+ * A batch is forwarded when it brought something new, and its sender blamed when any of it is
+ * forged or malformed: the node that made the batch admitted every transaction in it, so a
+ * transaction that fails only here (nonce, name taken, already known) is a matter of timing.
+ */
+function batchVerdict(results: readonly PromiseSettledResult<unknown>[]): MessageVerdict {
+  let verdict: MessageVerdict = 'ignore';
+  for (const r of results) {
+    if (r.status === 'fulfilled') verdict = 'accept';
+    else if (txVerdict(r.reason) === 'reject') return 'reject';
+  }
+  return verdict;
 }
 
 /** Whether a peer's transaction is forwarded and whether the peer is blamed for it. */

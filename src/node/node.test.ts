@@ -119,3 +119,47 @@ test('blocks, names and the tip survive a restart', async () => {
     assert.deepEqual([...again.changedNamesSince(2)!], ['alice']);
   });
 });
+
+test('after a block from another proposer the pending state keeps what still holds and re-applies what it touched', async () => {
+  const bob = keyPairFromSecret(new Uint8Array(32).fill(52));
+  const dirs = [await mkdtemp(join(tmpdir(), 'dcbt-node-a-')), await mkdtemp(join(tmpdir(), 'dcbt-node-b-'))];
+  const clock = { t: T0 + 1000, now() { return this.t; } };
+  const genesis = devnetGenesis({ validators: [validator.publicKey], timeMs: T0, powBits: 4 });
+  const proposer = await ChainNode.open({ dataDir: dirs[0]!, genesis, validatorKey: validator, clock });
+  const follower = await ChainNode.open({ dataDir: dirs[1]!, genesis, clock });
+  const txOf = (key: typeof alice, nonce: number, label: string) => buildTx({ chainId: genesis.chainId, account: key.publicKey, nonce, payload: { type: TxType.COMMIT, commitment: commitmentHash(label, key.publicKey, salt) } }, key, genesis.params.powBits);
+  const commitOn = async (height: number) => {
+    const final = (await proposer.getBlock(height))!;
+    await follower.commitFinal(final.block, final.commit);
+  };
+  try {
+    // Block 1 holds alice's first transaction; the follower also waits on bob's, which shares no key with it.
+    const alice0 = txOf(alice, 0, 'a0');
+    await proposer.submitTx(alice0);
+    await follower.submitTx(alice0);
+    const bob0 = await follower.submitTx(txOf(bob, 0, 'b0'));
+    clock.t += 1000;
+    await proposer.produceBlock();
+    await commitOn(1);
+    assert.deepEqual(await follower.getAccountNonce(alice.publicKey), { confirmed: 1, next: 1 });
+    assert.deepEqual(await follower.getAccountNonce(bob.publicKey), { confirmed: 0, next: 1 }, "bob's waiting transaction still counts");
+    assert.deepEqual(await follower.getTxStatus(bob0.txId), { status: 'pending' });
+    await assert.rejects(follower.submitTx(txOf(bob, 0, 'b0-again')), (e: DcbtError) => e.code === 'TX_BAD_NONCE', 'nonce 0 of bob is taken by the waiting one');
+    await follower.submitTx(txOf(bob, 1, 'b1'));
+
+    // Block 2 holds a different alice transaction with the nonce the follower's waiting one has: that one must go.
+    const aliceFollower = await follower.submitTx(txOf(alice, 1, 'a1-follower'));
+    await proposer.submitTx(txOf(alice, 1, 'a1-proposer'));
+    clock.t += 1000;
+    await proposer.produceBlock();
+    await commitOn(2);
+    assert.deepEqual(await follower.getAccountNonce(alice.publicKey), { confirmed: 2, next: 2 });
+    assert.equal((await follower.getTxStatus(aliceFollower.txId)).status, 'rejected');
+    assert.deepEqual(await follower.getAccountNonce(bob.publicKey), { confirmed: 0, next: 2 });
+    await follower.submitTx(txOf(alice, 2, 'a2'));
+  } finally {
+    await proposer.close();
+    await follower.close();
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  }
+});

@@ -17,14 +17,15 @@ import { accountKey, nameKey } from '../chain/keys.ts';
 import { applyBlock, applyTx, keysTouched } from '../chain/ledger/apply.ts';
 import { LedgerError } from '../chain/ledger/errors.ts';
 import { nameStatus } from '../chain/ledger/name-status.ts';
-import { checkEnvelope } from '../chain/ledger/rules/envelope.ts';
+import { badSignature, checkEnvelope } from '../chain/ledger/rules/envelope.ts';
+import { txSignatureValidAsync } from '../chain/tx.ts';
 import { Overlay, type ChainTip, type LedgerState, type WriteSet } from '../chain/ledger/state.ts';
 import { verifyCommit } from '../chain/light.ts';
 import { emptyStateRoot } from '../chain/proof.ts';
 import { TxType, type Block, type BlockHeader, type Bytes, type CommitCertificate, type Genesis, type NameRecord, type NameStatus, type Tx } from '../chain/types.ts';
 import { DcbtError } from '../errors.ts';
 import { BlockStore, type HistoryEntry } from './block-store.ts';
-import { Mempool, type MempoolLimits, DEFAULT_MEMPOOL_LIMITS } from './mempool.ts';
+import { Mempool, MempoolError, type MempoolLimits, DEFAULT_MEMPOOL_LIMITS } from './mempool.ts';
 import { StateStore } from './state-store.ts';
 
 export interface Clock {
@@ -39,6 +40,13 @@ export interface NodeOptions {
   readonly validatorKey?: KeyPair;
   readonly clock?: Clock;
   readonly mempoolLimits?: MempoolLimits;
+  /**
+   * How long building a proposal may spend applying transactions; the rest wait for the next
+   * block. Every validator spends about as long checking the block and again committing it, so
+   * this keeps a height within the block interval when the mempool is full. Default: a quarter
+   * of the genesis block interval.
+   */
+  readonly proposalBuildTimeMsMax?: number;
 }
 
 export type TxStatus =
@@ -75,6 +83,16 @@ export const BLOCK_TIME_AHEAD_MS_MAX = 5_000;
 export const CHANGED_NAMES_BLOCKS_MAX = 256;
 /** Ids of transactions whose envelope was verified at admission and that are not yet in a block. */
 const VERIFIED_IDS_MAX = 100_000;
+/** Transactions waiting for an admission round; more are refused with MEMPOOL_FULL. */
+export const ADMISSION_QUEUE_TXS_MAX = 10_000;
+/** Transactions admitted in one round (one lock, one state read). */
+const ADMISSION_ROUND_TXS_MAX = 1_024;
+
+interface QueuedTx {
+  readonly tx: Tx;
+  readonly resolve: (admitted: { txId: string }) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 export class ChainNode {
   readonly genesis: Genesis;
@@ -84,6 +102,7 @@ export class ChainNode {
   private readonly mempool: Mempool;
   private readonly clock: Clock;
   private readonly validatorKey: KeyPair | undefined;
+  private readonly proposalBuildTimeMsMax: number;
   private tipValue: ChainTip;
   private tipHeaderValue: BlockHeader | undefined;
   /** State after the mempool's transactions, for checking new ones against. */
@@ -100,6 +119,8 @@ export class ChainNode {
   /** The last block built or checked here, with its writes: committing it then skips applying it again. */
   private checked: { readonly hash: string; readonly parent: string; readonly writes: WriteSet } | undefined;
   private lock: Promise<unknown> = Promise.resolve();
+  private readonly admissionQueue: QueuedTx[] = [];
+  private admissionScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -111,6 +132,7 @@ export class ChainNode {
     this.mempool = new Mempool(options.mempoolLimits ?? DEFAULT_MEMPOOL_LIMITS);
     this.clock = options.clock ?? systemClock;
     this.validatorKey = options.validatorKey;
+    this.proposalBuildTimeMsMax = options.proposalBuildTimeMsMax ?? options.genesis.params.blockIntervalMs / 4;
     this.tipValue = tip;
     this.tipHeaderValue = tipHeader;
     this.pending = new Overlay({ get: () => undefined });
@@ -170,6 +192,30 @@ export class ChainNode {
     return Math.max(this.clock.now(), this.tipValue.timeMs + 1);
   }
 
+  /**
+   * The pending state on the new tip after a block with `included` was committed. When no waiting
+   * transaction touches a key the block touched, the waiting ones' writes still hold: they are
+   * kept and only the block's keys are read from the new tip. Otherwise every waiting
+   * transaction is applied again (freshPending). Under load the mempool holds a few blocks' worth
+   * of transactions, and applying all of them again after every block cost each node about as
+   * much as checking the block.
+   */
+  private async rebasedPending(included: readonly Tx[]): Promise<Overlay> {
+    const touched = new Set<string>();
+    for (const tx of included) for (const k of keysTouched(tx)) touched.add(toHex(k));
+    const entries = this.mempool.list();
+    const keys: Bytes[] = [];
+    for (const e of entries) {
+      for (const k of keysTouched(e.tx)) {
+        if (touched.has(toHex(k))) return this.freshPending();
+        keys.push(k);
+      }
+    }
+    const overlay = new Overlay(await this.state.load(keys));
+    for (const [k, v] of this.pending.writes) if (!touched.has(k)) overlay.writes.set(k, v);
+    return overlay;
+  }
+
   private async freshPending(): Promise<Overlay> {
     const entries = this.mempool.list();
     const reader = await this.state.load(entries.flatMap((e) => keysTouched(e.tx)));
@@ -198,21 +244,22 @@ export class ChainNode {
   /**
    * Checks a transaction against the chain and the transactions already waiting, and queues it.
    * Throws LedgerError / MempoolError / CodecError saying why it was refused.
+   *
+   * The envelope (stamp, signature) is checked at once; the rules against pending state run in
+   * admission rounds: every transaction submitted while the node is busy (building or checking a
+   * block, admitting the previous round) is admitted in the next round, under one lock and with
+   * one state read, which is what keeps a node under load from spending its time on locking.
    */
   async submitTx(input: Tx | Bytes, source: 'local' | 'peer' = 'local'): Promise<{ txId: string }> {
     const tx = input instanceof Uint8Array ? decodeTx(input) : input;
-    checkEnvelope(this.genesis, tx);
-    const admitted = await this.exclusive(async () => {
-      const entry = this.mempool.admissible(tx);
-      await this.state.load(keysTouched(tx));
-      const trial = new Overlay(this.pending);
-      applyTx(this.ledger(), { height: this.tipValue.height + 1, timeMs: this.nextBlockTime() }, trial, tx, { envelopeChecked: true });
-      for (const [k, v] of trial.writes) this.pending.writes.set(k, v);
-      this.mempool.add(entry);
-      this.rejected.delete(entry.id);
-      if (this.verified.size >= VERIFIED_IDS_MAX) this.verified.delete(this.verified.values().next().value!);
-      this.verified.add(entry.id);
-      return { txId: entry.id };
+    checkEnvelope(this.genesis, tx, { signatureVerified: true });
+    if (!(await txSignatureValidAsync(tx))) throw badSignature(tx);
+    if (this.admissionQueue.length >= ADMISSION_QUEUE_TXS_MAX) {
+      throw new MempoolError('MEMPOOL_FULL', `the node is still admitting ${this.admissionQueue.length} transactions; try again in a moment`, { queued: this.admissionQueue.length });
+    }
+    const admitted = await new Promise<{ txId: string }>((resolve, reject) => {
+      this.admissionQueue.push({ tx, resolve, reject });
+      this.scheduleAdmission();
     });
     for (const listener of this.txListeners) {
       try {
@@ -222,6 +269,43 @@ export class ChainNode {
       }
     }
     return admitted;
+  }
+
+  private scheduleAdmission(): void {
+    if (this.admissionScheduled) return;
+    this.admissionScheduled = true;
+    void this.exclusive(async () => {
+      this.admissionScheduled = false;
+      const round = this.admissionQueue.splice(0, ADMISSION_ROUND_TXS_MAX);
+      if (this.admissionQueue.length > 0) this.scheduleAdmission();
+      await this.admit(round);
+    });
+  }
+
+  /** One admission round. Caller holds the lock. */
+  private async admit(round: readonly QueuedTx[]): Promise<void> {
+    try {
+      await this.state.load(round.flatMap((q) => keysTouched(q.tx)));
+    } catch (error) {
+      for (const q of round) q.reject(error);
+      return;
+    }
+    const ctx = { height: this.tipValue.height + 1, timeMs: this.nextBlockTime() };
+    for (const { tx, resolve, reject } of round) {
+      try {
+        const entry = this.mempool.admissible(tx);
+        const trial = new Overlay(this.pending);
+        applyTx(this.ledger(), ctx, trial, tx, { envelopeChecked: true });
+        for (const [k, v] of trial.writes) this.pending.writes.set(k, v);
+        this.mempool.add(entry);
+        this.rejected.delete(entry.id);
+        if (this.verified.size >= VERIFIED_IDS_MAX) this.verified.delete(this.verified.values().next().value!);
+        this.verified.add(entry.id);
+        resolve({ txId: entry.id });
+      } catch (error) {
+        reject(error);
+      }
+    }
   }
 
   onTx(listener: TxListener): () => void {
@@ -260,19 +344,23 @@ export class ChainNode {
    * stored; consensus decides whether it becomes final.
    */
   async buildBlock(proposer: Bytes): Promise<Block> {
-    return this.exclusive(async () => (await this.build(proposer)).block);
+    return this.exclusive(async () => (await this.build(proposer, this.proposalBuildTimeMsMax)).block);
   }
 
   /** Caller holds the lock. */
-  private async build(proposer: Bytes): Promise<{ block: Block; reader: Awaited<ReturnType<StateStore['load']>> }> {
+  private async build(proposer: Bytes, timeMsMax = Infinity): Promise<{ block: Block; reader: Awaited<ReturnType<StateStore['load']>> }> {
     const timeMs = this.nextBlockTime();
     const height = this.tipValue.height + 1;
     const candidates = this.mempool.list().slice(0, this.genesis.params.blockTxCountMax);
+    const mempoolBefore = this.mempool.size;
     const reader = await this.state.load(candidates.flatMap((e) => keysTouched(e.tx)));
     // Re-check at the block's own time: a name may have expired since a transaction arrived.
     const overlay = new Overlay(reader);
     const txs: Tx[] = [];
+    const startedMs = performance.now();
+    let tried = 0;
     for (const e of candidates) {
+      if ((++tried & 63) === 0 && performance.now() - startedMs > timeMsMax) break;
       const trial = new Overlay(overlay);
       try {
         applyTx(this.ledger(), { height, timeMs }, trial, e.tx, { envelopeChecked: true });
@@ -283,7 +371,7 @@ export class ChainNode {
         this.reject(e.id, error);
       }
     }
-    if (txs.length < candidates.length) this.pending = await this.freshPending();
+    if (this.mempool.size < mempoolBefore) this.pending = await this.freshPending();
     const stateRoot = await this.state.computeRoot(overlay.writes);
     const header: BlockHeader = {
       chainId: this.genesis.chainId,
@@ -305,13 +393,14 @@ export class ChainNode {
    * than BLOCK_TIME_AHEAD_MS_MAX. Throws LedgerError / DcbtError saying what is wrong; stores nothing.
    */
   async checkBlock(block: Block): Promise<void> {
+    const verified = await this.verifyUnseen(block);
     return this.exclusive(async () => {
       const aheadMs = block.header.timeMs - this.clock.now();
       if (aheadMs > BLOCK_TIME_AHEAD_MS_MAX) {
         throw new DcbtError('BLOCK_FROM_THE_FUTURE', `block ${block.header.height} is dated ${aheadMs} ms ahead of this node's clock (at most ${BLOCK_TIME_AHEAD_MS_MAX} ms allowed); check the proposer's clock`, { aheadMs });
       }
       const kv = await this.state.load(block.txs.flatMap(keysTouched));
-      const applied = applyBlock({ genesis: this.genesis, tip: this.tipValue, kv }, block, { envelopeVerified: this.verified });
+      const applied = applyBlock({ genesis: this.genesis, tip: this.tipValue, kv }, block, { envelopeVerified: verified });
       const root = await this.state.computeRoot(applied.writes);
       if (!bytesEqual(root, block.header.stateRoot)) {
         throw new DcbtError('STATE_ROOT_MISMATCH', `block ${block.header.height} claims state root ${toHex(block.header.stateRoot)} but applying it gives ${toHex(root)}`, { height: block.header.height });
@@ -328,6 +417,8 @@ export class ChainNode {
    */
   async commitFinal(block: Block, commit: CommitCertificate): Promise<void> {
     verifyCommit(this.genesis, block.header, commit);
+    const known = this.checked?.hash === toHex(blockHash(block.header));
+    const verified = known ? this.verified : await this.verifyUnseen(block);
     return this.exclusive(async () => {
       const { height } = block.header;
       if (height <= this.tipValue.height) {
@@ -335,12 +426,28 @@ export class ChainNode {
         if (stored && bytesEqual(blockHash(stored.header), blockHash(block.header))) return;
         throw new DcbtError('CONFLICTING_FINAL_BLOCK', `a different block is already final at height ${height}: this is a safety failure of the chain (more than 1/3 of the voting power signed two blocks); keep both as evidence`, { height });
       }
-      await this.commitBlock(block, commit);
+      await this.commitBlock(block, commit, undefined, verified);
     });
   }
 
+  /**
+   * Verifies, off the event loop, the signatures of a block's transactions that were not
+   * verified at admission; a forged one fails the block with TX_BAD_SIGNATURE. Returns the ids
+   * whose envelope need not be verified again.
+   */
+  private async verifyUnseen(block: Block): Promise<ReadonlySet<string>> {
+    const unseen = block.txs.filter((tx) => !this.verified.has(toHex(txId(tx))));
+    if (unseen.length === 0) return this.verified;
+    const valid = await Promise.all(unseen.map((tx) => txSignatureValidAsync(tx)));
+    const forged = unseen.findIndex((_, i) => !valid[i]);
+    if (forged >= 0) throw badSignature(unseen[forged]!);
+    const ids = new Set(unseen.map((tx) => toHex(txId(tx))));
+    const admitted = this.verified;
+    return { has: (id: string) => ids.has(id) || admitted.has(id) } as ReadonlySet<string>;
+  }
+
   /** Applies a finalised block through the pure transition and persists it. Caller holds the lock. */
-  private async commitBlock(block: Block, commit: CommitCertificate, reader?: Awaited<ReturnType<StateStore['load']>>): Promise<void> {
+  private async commitBlock(block: Block, commit: CommitCertificate, reader?: Awaited<ReturnType<StateStore['load']>>, verified: ReadonlySet<string> = this.verified): Promise<void> {
     const hash = toHex(blockHash(block.header));
     const known = this.checked?.hash === hash && this.checked.parent === toHex(this.tipValue.hash) ? this.checked : undefined;
     this.checked = undefined;
@@ -352,7 +459,7 @@ export class ChainNode {
       tip = { height: block.header.height, hash: blockHash(block.header), timeMs: block.header.timeMs };
     } else {
       const kv = reader ?? (await this.state.load(block.txs.flatMap(keysTouched)));
-      const applied = applyBlock({ genesis: this.genesis, tip: this.tipValue, kv }, block, { envelopeVerified: this.verified });
+      const applied = applyBlock({ genesis: this.genesis, tip: this.tipValue, kv }, block, { envelopeVerified: verified });
       writes = applied.writes;
       tip = applied.state.tip;
     }
@@ -377,7 +484,7 @@ export class ChainNode {
     }
     this.changedNames.set(block.header.height, changed);
     if (this.changedNames.size > CHANGED_NAMES_BLOCKS_MAX) this.changedNames.delete(this.changedNames.keys().next().value!);
-    this.pending = await this.freshPending();
+    this.pending = await this.rebasedPending(block.txs);
     for (const listener of this.listeners) {
       try {
         listener(block, commit);

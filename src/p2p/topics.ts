@@ -3,7 +3,7 @@
  * the chain id, so nodes of two chains that meet on one host never exchange messages, and a
  * version suffix, so a changed encoding can run beside the old one during an upgrade.
  */
-import { TX_SIZE_BYTES_MAX } from '../chain/codec.ts';
+import { TX_BATCH_SIZE_BYTES_MAX } from './tx-batch.ts';
 
 export const TOPIC_KINDS = ['tx', 'proposal', 'vote', 'evidence'] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
@@ -27,15 +27,19 @@ export const GOSSIP_RPC_OVERHEAD_BYTES = 64 * 1024;
  * are small and fixed.
  */
 export const TOPIC_MESSAGE_SIZE_BYTES_MAX: Readonly<Record<TopicKind, number>> = {
-  tx: TX_SIZE_BYTES_MAX,
+  // A batch of transactions (src/p2p/tx-batch.ts).
+  tx: TX_BATCH_SIZE_BYTES_MAX,
   proposal: GOSSIP_FRAME_BYTES_MAX - GOSSIP_RPC_OVERHEAD_BYTES,
   vote: 1024,
   // Two conflicting votes and their context.
   evidence: 4096,
 };
 
+/** The encoding version in each topic's name; `tx` moved from single transactions to batches in 2. */
+const TOPIC_VERSIONS: Readonly<Record<TopicKind, number>> = { tx: 2, proposal: 1, vote: 1, evidence: 1 };
+
 export function topicName(chainId: string, kind: TopicKind): string {
-  return `/dcbt/${chainId}/${kind}/1`;
+  return `/dcbt/${chainId}/${kind}/${TOPIC_VERSIONS[kind]}`;
 }
 
 export function topicNames(chainId: string): Readonly<Record<TopicKind, string>> {
