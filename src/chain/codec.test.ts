@@ -3,14 +3,17 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   CodecError,
+  EVIDENCE_SIZE_BYTES_MAX,
   blockHash,
   decodeBlock,
   decodeCommit,
+  decodeEvidenceRecord,
   decodeHeader,
   decodeNameRecord,
   decodeTx,
   encodeBlock,
   encodeCommit,
+  encodeEvidenceRecord,
   encodeHeader,
   encodeNameRecord,
   encodeTx,
@@ -18,7 +21,7 @@ import {
   txId,
 } from './codec.ts';
 import { compareBytes, sha256 } from './hash.ts';
-import { TxType, type Block, type BlockHeader, type CommitCertificate, type DnsRecord, type NameRecord, type Tx, type TxPayload } from './types.ts';
+import { TxType, type Block, type BlockHeader, type CommitCertificate, type DnsRecord, type EvidenceRecord, type NameRecord, type Tx, type TxPayload } from './types.ts';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
 const u64 = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
@@ -32,6 +35,8 @@ const payload: fc.Arbitrary<TxPayload> = fc.oneof(
   fc.record({ type: fc.constant(TxType.UPDATE), name: label, records }),
   fc.record({ type: fc.constant(TxType.TRANSFER), name: label, to: bytes(32) }),
   fc.record({ type: fc.constant(TxType.RENEW), name: label }),
+  // The codec carries evidence as opaque bytes up to its bound; the EVIDENCE rule decodes them.
+  fc.record({ type: fc.constant(TxType.EVIDENCE), evidence: fc.uint8Array({ maxLength: EVIDENCE_SIZE_BYTES_MAX }) }),
 );
 
 export const arbTx: fc.Arbitrary<Tx> = fc.record({
@@ -74,6 +79,16 @@ const nameRecord: fc.Arbitrary<NameRecord> = fc.record({
   expiresAtMs: u64,
 });
 
+const evidenceRecord: fc.Arbitrary<EvidenceRecord> = fc.record({
+  kind: fc.constantFrom('duplicate-vote' as const, 'duplicate-proposal' as const),
+  offender: bytes(32),
+  height: u64,
+  round: fc.integer({ min: 0, max: 0xffffffff }),
+  power: u64,
+  includedHeight: u64,
+  reporter: bytes(32),
+});
+
 interface Codec<T> {
   name: string;
   arb: fc.Arbitrary<T>;
@@ -87,6 +102,7 @@ const codecs: Codec<unknown>[] = [
   { name: 'block', arb: block, encode: encodeBlock, decode: decodeBlock } as Codec<unknown>,
   { name: 'commit certificate', arb: commit, encode: encodeCommit, decode: decodeCommit } as Codec<unknown>,
   { name: 'name record', arb: nameRecord, encode: encodeNameRecord, decode: decodeNameRecord } as Codec<unknown>,
+  { name: 'evidence record', arb: evidenceRecord, encode: encodeEvidenceRecord, decode: decodeEvidenceRecord } as Codec<unknown>,
 ];
 
 /** A mutation of an encoding: flip a byte, cut it short, extend it, or splice random bytes in. */
@@ -178,4 +194,15 @@ test('merkleRoot: empty is sha256(""), one leaf is tagged, order matters, a leaf
   assert.notDeepEqual(merkleRoot(l), merkleRoot([l[1]!, l[0]!, l[2]!]));
   const inner = Uint8Array.from([...sha256(new Uint8Array([0]), l[0]!), ...sha256(new Uint8Array([0]), l[1]!)]);
   assert.notDeepEqual(merkleRoot([inner]), merkleRoot([l[0]!, l[1]!]));
+});
+
+test('an EVIDENCE payload longer than the largest evidence is refused by encoder and decoder', () => {
+  const tx: Tx = { chainId: 'c', account: new Uint8Array(32), nonce: 0, payload: { type: TxType.EVIDENCE, evidence: new Uint8Array(EVIDENCE_SIZE_BYTES_MAX) }, stamp: 0n, signature: new Uint8Array(64) };
+  const ok = encodeTx(tx);
+  assert.deepEqual(decodeTx(ok), tx);
+  assert.throws(() => encodeTx({ ...tx, payload: { type: TxType.EVIDENCE, evidence: new Uint8Array(EVIDENCE_SIZE_BYTES_MAX + 1) } }), RangeError);
+  // Same transaction with a length prefix one larger and one more byte: the decoder must refuse it.
+  const at = ok.length - 8 - 64 - EVIDENCE_SIZE_BYTES_MAX - 2;
+  const long = Uint8Array.from([...ok.slice(0, at), (EVIDENCE_SIZE_BYTES_MAX + 1) >> 8, (EVIDENCE_SIZE_BYTES_MAX + 1) & 0xff, 0, ...ok.slice(at + 2)]);
+  assert.throws(() => decodeTx(long), (e: unknown) => e instanceof CodecError && /exceeds/.test(e.message));
 });

@@ -15,6 +15,8 @@ import {
   type CommitmentRecord,
   type AccountRecord,
   type DnsRecord,
+  type EvidenceKind,
+  type EvidenceRecord,
   type NameRecord,
   type Tx,
   type TxBody,
@@ -28,6 +30,11 @@ export const TX_SIZE_BYTES_MAX = 8 * 1024;
 export const BLOCK_SIZE_BYTES_MAX = 16 * 1024 * 1024;
 export const RECORDS_COUNT_MAX = 255;
 export const SIGNATURES_COUNT_MAX = 1024;
+/**
+ * Encoded evidence of equivocation (an EVIDENCE payload) is at most this long: format version,
+ * kind, and two signed proposals of 144 bytes each (the larger pair; `src/chain/evidence.ts`).
+ */
+export const EVIDENCE_SIZE_BYTES_MAX = 2 + 2 * 144;
 
 export class CodecError extends DcbtError<'DECODE_FAILED', { what: string; offset: number }> {
   constructor(what: string, offset: number, reason: string) {
@@ -234,6 +241,10 @@ function writePayload(w: Writer, p: TxPayload): void {
     case TxType.RENEW:
       w.str8(p.name);
       return;
+    case TxType.EVIDENCE:
+      if (p.evidence.length > EVIDENCE_SIZE_BYTES_MAX) throw new RangeError(`evidence is at most ${EVIDENCE_SIZE_BYTES_MAX} bytes`);
+      w.bytes16(p.evidence);
+      return;
   }
 }
 
@@ -250,6 +261,12 @@ function readPayload(r: Reader): TxPayload {
       return { type, name: r.str8(), to: r.fixed(32) };
     case TxType.RENEW:
       return { type, name: r.str8() };
+    case TxType.EVIDENCE: {
+      // Kept as bytes here: the EVIDENCE rule decodes and checks them (src/chain/evidence.ts).
+      const evidence = r.bytes16();
+      if (evidence.length > EVIDENCE_SIZE_BYTES_MAX) r.fail(`evidence of ${evidence.length} bytes exceeds ${EVIDENCE_SIZE_BYTES_MAX}`);
+      return { type, evidence };
+    }
     default:
       return r.fail(`unknown transaction type ${type}`);
   }
@@ -493,6 +510,24 @@ export function decodeAccount(bytes: Bytes): AccountRecord {
   const a = { nonce: r.u64() };
   r.end();
   return a;
+}
+
+const EVIDENCE_KINDS: readonly EvidenceKind[] = ['duplicate-vote', 'duplicate-proposal'];
+
+export function encodeEvidenceRecord(e: EvidenceRecord): Bytes {
+  const w = new Writer(128);
+  w.u8(FORMAT_VERSION).u8(EVIDENCE_KINDS.indexOf(e.kind) + 1).fixed(e.offender, 32).u64(e.height).u32(e.round).u64(e.power).u64(e.includedHeight).fixed(e.reporter, 32);
+  return w.finish();
+}
+
+export function decodeEvidenceRecord(bytes: Bytes): EvidenceRecord {
+  const r = new Reader(bytes, 'evidence record');
+  const version = r.u8();
+  if (version !== FORMAT_VERSION) r.fail(`unknown format version ${version}`);
+  const kind = EVIDENCE_KINDS[r.u8() - 1] ?? r.fail('unknown evidence kind');
+  const e = { kind, offender: r.fixed(32), height: r.u64(), round: r.u32(), power: r.u64(), includedHeight: r.u64(), reporter: r.fixed(32) };
+  r.end();
+  return e;
 }
 
 const COMMITMENT_TAG = utf8('dcbt/commitment\0');

@@ -27,6 +27,8 @@ export const GenesisFileSchema = z.strictObject({
     blockTxCountMax: int(1),
     blockIntervalMs: int(10),
     recordTtlSeconds: int(0).max(604_800),
+    // Optional: genesis files from before evidence went on chain keep their hash (default 100,000).
+    evidenceMaxAgeBlocks: int(1).optional(),
   }),
   validators: z.array(z.strictObject({ publicKey: hex32, power: int(1) })).min(1).max(1024),
   reservedNames: z.array(z.string().min(1).max(63)),

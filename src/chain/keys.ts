@@ -8,6 +8,7 @@ import type { Bytes } from './types.ts';
 const NAME_TAG = utf8('dcbt/state/name\0');
 const COMMIT_TAG = utf8('dcbt/state/commit\0');
 const ACCOUNT_TAG = utf8('dcbt/state/account\0');
+const EVIDENCE_TAG = utf8('dcbt/state/evidence\0');
 
 /** Key of a registered name; `label` is the A-label under the apex ('alice', 'xn--…'). */
 export function nameKey(label: string): Bytes {
@@ -20,4 +21,9 @@ export function commitKey(commitment: Bytes): Bytes {
 
 export function accountKey(publicKey: Bytes): Bytes {
   return sha256(ACCOUNT_TAG, publicKey);
+}
+
+/** Key of recorded evidence of equivocation; `hash` is evidenceHash(evidence). */
+export function evidenceKey(hash: Bytes): Bytes {
+  return sha256(EVIDENCE_TAG, hash);
 }

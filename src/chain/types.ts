@@ -14,6 +14,7 @@ export const TxType = {
   UPDATE: 3,
   TRANSFER: 4,
   RENEW: 5,
+  EVIDENCE: 6,
 } as const;
 export type TxType = (typeof TxType)[keyof typeof TxType];
 export type TxTypeName = keyof typeof TxType;
@@ -56,7 +57,20 @@ export interface RenewPayload {
   readonly type: typeof TxType.RENEW;
   readonly name: string;
 }
-export type TxPayload = CommitPayload | RegisterPayload | UpdatePayload | TransferPayload | RenewPayload;
+/** Reports a validator's equivocation; anyone may send it (see `src/chain/evidence.ts`). */
+export interface EvidencePayload {
+  readonly type: typeof TxType.EVIDENCE;
+  /** encodeEvidence(evidence): two conflicting messages signed by one validator. */
+  readonly evidence: Bytes;
+}
+export type TxPayload = CommitPayload | RegisterPayload | UpdatePayload | TransferPayload | RenewPayload | EvidencePayload;
+/** Payloads about one name (all but COMMIT, which hides it, and EVIDENCE). */
+export type NamePayload = RegisterPayload | UpdatePayload | TransferPayload | RenewPayload;
+
+/** The name a transaction is about, if it names one in the clear. */
+export function payloadName(p: TxPayload): string | undefined {
+  return p.type === TxType.COMMIT || p.type === TxType.EVIDENCE ? undefined : p.name;
+}
 
 /** The part of a transaction the hashcash stamp and the signature cover. */
 export interface TxBody {
@@ -141,6 +155,27 @@ export interface AccountRecord {
   readonly nonce: number;
 }
 
+export type EvidenceKind = 'duplicate-vote' | 'duplicate-proposal';
+
+/**
+ * The value stored under evidenceKey(evidenceHash): a validator's equivocation as recorded on
+ * chain. Its presence is what stops the same evidence from being included twice; governance
+ * decides what follows from it.
+ */
+export interface EvidenceRecord {
+  readonly kind: EvidenceKind;
+  readonly offender: Bytes;
+  /** Height and round of the two conflicting messages. */
+  readonly height: number;
+  readonly round: number;
+  /** The offender's voting power at that height. */
+  readonly power: number;
+  /** Height of the block that included the EVIDENCE transaction. */
+  readonly includedHeight: number;
+  /** The account that sent it. */
+  readonly reporter: Bytes;
+}
+
 /** Chain parameters, fixed in genesis (governance changes them in a later issue). */
 export interface ChainParams {
   /** Leading zero bits the hashcash stamp needs. */
@@ -155,6 +190,18 @@ export interface ChainParams {
   readonly blockIntervalMs: number;
   /** TTL the DNS server gives chain records. */
   readonly recordTtlSeconds: number;
+  /**
+   * Evidence of equivocation is accepted on chain up to this many blocks below the including
+   * block. Optional so genesis files written before it keep their hash;
+   * absent = EVIDENCE_MAX_AGE_BLOCKS_DEFAULT.
+   */
+  readonly evidenceMaxAgeBlocks?: number;
+}
+
+export const EVIDENCE_MAX_AGE_BLOCKS_DEFAULT = 100_000;
+
+export function evidenceMaxAgeBlocks(params: ChainParams): number {
+  return params.evidenceMaxAgeBlocks ?? EVIDENCE_MAX_AGE_BLOCKS_DEFAULT;
 }
 
 /** A server named in the apex NS RRset; in-zone hosts carry their addresses (glue). */
@@ -198,4 +245,5 @@ export const DEVNET_PARAMS: ChainParams = {
   blockTxCountMax: 5000,
   blockIntervalMs: 1000,
   recordTtlSeconds: 300,
+  evidenceMaxAgeBlocks: EVIDENCE_MAX_AGE_BLOCKS_DEFAULT,
 };

@@ -1,23 +1,31 @@
 /**
  * The wire and disk encodings of consensus data, built on the chain codec's rules: fixed-width
  * big-endian integers, one encoding per value, decoders that refuse anything the encoder would
- * not produce and check sizes before allocating. Decoders throw only CodecError.
+ * not produce and check sizes before allocating. Decoders throw only CodecError. Votes, proposals
+ * and evidence are encoded by `src/chain/evidence.ts` (an EVIDENCE transaction carries them).
  */
-import { BLOCK_SIZE_BYTES_MAX, CodecError, decodeBlock, encodeBlock, Reader, voteSigningBytes, VoteStep, Writer } from '../chain/codec.ts';
-import { compareBytes, sha256, utf8 } from '../chain/hash.ts';
+import { BLOCK_SIZE_BYTES_MAX, CodecError, decodeBlock, encodeBlock, Reader, Writer } from '../chain/codec.ts';
+import { EVIDENCE_FORMAT_VERSION, PROPOSAL_BODY_BYTES, readEvidence, readProposal, readVote, VOTE_BODY_BYTES, writeEvidence, writeProposal, writeVote } from '../chain/evidence.ts';
 import type { Block, Bytes } from '../chain/types.ts';
-import type { ConsensusMessage, Evidence, PersistedState, SignedProposal, SignedVote, Step } from './types.ts';
+import type { ConsensusMessage, PersistedState, SignedVote, Step } from './types.ts';
 
-export const CONSENSUS_FORMAT_VERSION = 1;
+export {
+  decodeEvidence,
+  duplicateProposalEvidence,
+  duplicateVoteEvidence,
+  encodeEvidence,
+  evidenceHash,
+  proposalSigningBytes,
+  signedVoteBytes,
+} from '../chain/evidence.ts';
+
+/** The same version byte as standalone evidence: an evidence message is that encoding with a kind. */
+export const CONSENSUS_FORMAT_VERSION = EVIDENCE_FORMAT_VERSION;
 
 const KIND_PROPOSAL = 1;
 const KIND_VOTE = 2;
 const KIND_EVIDENCE = 3;
-const EVIDENCE_DUPLICATE_VOTE = 1;
-const EVIDENCE_DUPLICATE_PROPOSAL = 2;
 
-const VOTE_BODY_BYTES = 1 + 8 + 4 + 32 + 32 + 64;
-const PROPOSAL_BODY_BYTES = 8 + 4 + 4 + 32 + 32 + 64;
 /** A vote message is always this long. */
 export const VOTE_MESSAGE_SIZE_BYTES = 2 + VOTE_BODY_BYTES;
 /** An evidence message: two signed votes or two signed proposals (without blocks). */
@@ -29,54 +37,7 @@ export const CONSENSUS_MESSAGE_SIZE_BYTES_MAX = PROPOSAL_MESSAGE_SIZE_BYTES_MAX;
 export const PERSISTED_VOTES_COUNT_MAX = 1024;
 export const PERSISTED_STATE_SIZE_BYTES_MAX = 64 + 2 * PERSISTED_VOTES_COUNT_MAX * VOTE_BODY_BYTES + 3 * (PROPOSAL_BODY_BYTES + 8 + BLOCK_SIZE_BYTES_MAX);
 
-const ZERO_HASH = new Uint8Array(32);
-const PROPOSAL_TAG = utf8('dcbt/proposal\0');
-const EVIDENCE_TAG = utf8('dcbt/evidence\0');
-/** Rounds are u32 on the wire; polRound is stored as polRound + 1 so -1 fits. */
-const ROUND_MAX = 0xfffffffe;
-
 const STEPS: readonly Step[] = ['propose', 'prevote', 'precommit'];
-
-/** The bytes a proposer signs: the block is bound through its header hash. */
-export function proposalSigningBytes(chainId: string, p: Pick<SignedProposal, 'height' | 'round' | 'polRound' | 'blockHash'>): Bytes {
-  const w = new Writer(96);
-  w.raw(PROPOSAL_TAG).str8(chainId).u64(p.height).u32(p.round).u32(p.polRound + 1).fixed(p.blockHash, 32);
-  return w.finish();
-}
-
-export function signedVoteBytes(chainId: string, v: Pick<SignedVote, 'step' | 'height' | 'round' | 'blockHash'>): Bytes {
-  return voteSigningBytes(chainId, v.step, v.height, v.round, v.blockHash ?? ZERO_HASH);
-}
-
-// ---- votes and proposals -----------------------------------------------------------------------
-
-function writeVote(w: Writer, v: SignedVote): void {
-  w.u8(v.step).u64(v.height).u32(v.round).fixed(v.blockHash ?? ZERO_HASH, 32).fixed(v.validator, 32).fixed(v.signature, 64);
-}
-
-function readVote(r: Reader): SignedVote {
-  const step = r.u8();
-  if (step !== VoteStep.PREVOTE && step !== VoteStep.PRECOMMIT) r.fail(`unknown vote step ${step}`);
-  const height = r.u64();
-  const round = r.u32();
-  if (round > ROUND_MAX) r.fail(`round ${round} out of range`);
-  const hash = r.fixed(32);
-  return { step, height, round, blockHash: compareBytes(hash, ZERO_HASH) === 0 ? null : hash, validator: r.fixed(32), signature: r.fixed(64) };
-}
-
-function writeProposal(w: Writer, p: SignedProposal): void {
-  if (p.polRound < -1 || p.polRound >= ROUND_MAX || p.round > ROUND_MAX) throw new RangeError(`proposal rounds out of range: ${p.round}/${p.polRound}`);
-  w.u64(p.height).u32(p.round).u32(p.polRound + 1).fixed(p.blockHash, 32).fixed(p.proposer, 32).fixed(p.signature, 64);
-}
-
-function readProposal(r: Reader): SignedProposal {
-  const height = r.u64();
-  const round = r.u32();
-  if (round > ROUND_MAX) r.fail(`round ${round} out of range`);
-  const polRound = r.u32() - 1;
-  if (polRound >= ROUND_MAX) r.fail(`polRound ${polRound} out of range`);
-  return { height, round, polRound, blockHash: r.fixed(32), proposer: r.fixed(32), signature: r.fixed(64) };
-}
 
 function writeBlock(w: Writer, block: Block): void {
   w.bytes32(encodeBlock(block));
@@ -84,76 +45,6 @@ function writeBlock(w: Writer, block: Block): void {
 
 function readBlock(r: Reader): Block {
   return decodeBlock(r.bytes32(BLOCK_SIZE_BYTES_MAX));
-}
-
-// ---- evidence ----------------------------------------------------------------------------------
-
-function voteOrderBytes(v: SignedVote): Bytes {
-  return new Writer(VOTE_BODY_BYTES).u8(v.step).u64(v.height).u32(v.round).fixed(v.blockHash ?? ZERO_HASH, 32).finish();
-}
-
-function proposalOrderBytes(p: SignedProposal): Bytes {
-  return new Writer(PROPOSAL_BODY_BYTES).u64(p.height).u32(p.round).u32(p.polRound + 1).fixed(p.blockHash, 32).finish();
-}
-
-/** Puts the pair in its one order (a before b). */
-export function duplicateVoteEvidence(x: SignedVote, y: SignedVote): Evidence {
-  return compareBytes(voteOrderBytes(x), voteOrderBytes(y)) < 0 ? { kind: 'duplicate-vote', a: x, b: y } : { kind: 'duplicate-vote', a: y, b: x };
-}
-
-export function duplicateProposalEvidence(x: SignedProposal, y: SignedProposal): Evidence {
-  return compareBytes(proposalOrderBytes(x), proposalOrderBytes(y)) < 0 ? { kind: 'duplicate-proposal', a: x, b: y } : { kind: 'duplicate-proposal', a: y, b: x };
-}
-
-function writeEvidence(w: Writer, e: Evidence): void {
-  if (e.kind === 'duplicate-vote') {
-    w.u8(EVIDENCE_DUPLICATE_VOTE);
-    writeVote(w, e.a);
-    writeVote(w, e.b);
-  } else {
-    w.u8(EVIDENCE_DUPLICATE_PROPOSAL);
-    writeProposal(w, e.a);
-    writeProposal(w, e.b);
-  }
-}
-
-function readEvidence(r: Reader): Evidence {
-  const kind = r.u8();
-  if (kind === EVIDENCE_DUPLICATE_VOTE) {
-    const a = readVote(r);
-    const b = readVote(r);
-    if (compareBytes(voteOrderBytes(a), voteOrderBytes(b)) >= 0) r.fail('evidence votes not in canonical order');
-    return { kind: 'duplicate-vote', a, b };
-  }
-  if (kind === EVIDENCE_DUPLICATE_PROPOSAL) {
-    const a = readProposal(r);
-    const b = readProposal(r);
-    if (compareBytes(proposalOrderBytes(a), proposalOrderBytes(b)) >= 0) r.fail('evidence proposals not in canonical order');
-    return { kind: 'duplicate-proposal', a, b };
-  }
-  return r.fail(`unknown evidence kind ${kind}`);
-}
-
-export function encodeEvidence(e: Evidence): Bytes {
-  const w = new Writer(EVIDENCE_MESSAGE_SIZE_BYTES_MAX);
-  w.u8(CONSENSUS_FORMAT_VERSION);
-  writeEvidence(w, e);
-  return w.finish();
-}
-
-export function decodeEvidence(bytes: Bytes): Evidence {
-  if (bytes.length > EVIDENCE_MESSAGE_SIZE_BYTES_MAX) throw new CodecError('evidence', 0, `size ${bytes.length} exceeds ${EVIDENCE_MESSAGE_SIZE_BYTES_MAX} bytes`);
-  const r = new Reader(bytes, 'evidence');
-  const version = r.u8();
-  if (version !== CONSENSUS_FORMAT_VERSION) r.fail(`unknown format version ${version}`);
-  const e = readEvidence(r);
-  r.end();
-  return e;
-}
-
-/** The evidence's identity on chain (and for de-duplication in gossip). */
-export function evidenceHash(e: Evidence): Bytes {
-  return sha256(EVIDENCE_TAG, encodeEvidence(e));
 }
 
 // ---- messages ----------------------------------------------------------------------------------

@@ -3,47 +3,17 @@
  * engine hands its driver (`Ready`) and what the driver must keep across restarts
  * (`PersistedState`). Plain data only; `codec.ts` gives each value one byte encoding.
  */
-import type { VoteStep } from '../chain/codec.ts';
 import type { SignatureVerifier } from '../chain/light.ts';
-import type { Block, Bytes, CommitCertificate, Validator } from '../chain/types.ts';
+import type { Evidence, SignedProposal, SignedVote } from '../chain/evidence.ts';
+import type { Block, Bytes, CommitCertificate } from '../chain/types.ts';
+import type { ValidatorsAt } from '../chain/validators.ts';
 
 export { VoteStep } from '../chain/codec.ts';
 export type { SignatureVerifier } from '../chain/light.ts';
 
-/** A validator's signed vote. `blockHash` null is a vote for nil (signed as 32 zero bytes). */
-export interface SignedVote {
-  readonly step: VoteStep;
-  readonly height: number;
-  readonly round: number;
-  readonly blockHash: Bytes | null;
-  readonly validator: Bytes;
-  /** Ed25519 over voteSigningBytes(chainId, step, height, round, blockHash ?? zeros). */
-  readonly signature: Bytes;
-}
-
-/**
- * The signed part of a proposal: the block travels beside it and must hash to `blockHash`.
- * `polRound` is the proposer's validRound (-1 when it proposes a fresh block): the round whose
- * prevotes (a "polka") justify re-proposing a block others may be locked on.
- */
-export interface SignedProposal {
-  readonly height: number;
-  readonly round: number;
-  readonly polRound: number;
-  readonly blockHash: Bytes;
-  readonly proposer: Bytes;
-  /** Ed25519 over proposalSigningBytes(chainId, proposal). */
-  readonly signature: Bytes;
-}
-
-/**
- * Proof that one validator signed two conflicting messages for one height and round: two votes of
- * one step for different blocks (nil counts as a value), or two different proposals. `a` sorts
- * before `b` by their signing bytes, so each pair has one encoding and one hash.
- */
-export type Evidence =
-  | { readonly kind: 'duplicate-vote'; readonly a: SignedVote; readonly b: SignedVote }
-  | { readonly kind: 'duplicate-proposal'; readonly a: SignedProposal; readonly b: SignedProposal };
+// Signed votes, proposals and evidence are chain data too (an EVIDENCE transaction carries them).
+export type { Evidence, SignedProposal, SignedVote } from '../chain/evidence.ts';
+export type { ValidatorSet, ValidatorsAt } from '../chain/validators.ts';
 
 export type ConsensusMessage =
   | { readonly type: 'proposal'; readonly proposal: SignedProposal; readonly block: Block }
@@ -51,19 +21,6 @@ export type ConsensusMessage =
   | { readonly type: 'evidence'; readonly evidence: Evidence };
 
 export type Step = 'propose' | 'prevote' | 'precommit';
-
-/**
- * The validators that sign blocks from `fromHeight` on (until a later set replaces them). The
- * proposer rotation restarts at `fromHeight`, so every node computes the same schedule from the
- * set alone.
- */
-export interface ValidatorSet {
-  readonly fromHeight: number;
-  readonly validators: readonly Validator[];
-}
-
-/** The set that signs `height`. Must be deterministic: every node answers the same. */
-export type ValidatorsAt = (height: number) => ValidatorSet;
 
 export interface Signer {
   readonly publicKey: Bytes;

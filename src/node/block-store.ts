@@ -5,8 +5,9 @@
  */
 import { ClassicLevel } from 'classic-level';
 import { blockHash, decodeBlock, decodeCommit, encodeBlock, encodeCommit, txId } from '../chain/codec.ts';
+import { decodeEvidence, evidenceHash } from '../chain/evidence.ts';
 import { toHex, utf8 } from '../chain/hash.ts';
-import { TxType, type Block, type Bytes, type CommitCertificate } from '../chain/types.ts';
+import { payloadName, TxType, type Block, type Bytes, type CommitCertificate } from '../chain/types.ts';
 
 const enc = (s: string) => utf8(s);
 function u64(n: number): Bytes {
@@ -27,6 +28,7 @@ const K = {
   tx: (id: Bytes) => cat(enc('t/'), id),
   history: (name: string, h: number, i: number) => cat(enc(`n/${name}\0`), u64(h), u64(i)),
   historyPrefix: (name: string) => enc(`n/${name}\0`),
+  evidence: (h: number, i: number) => cat(enc('e/'), u64(h), u64(i)),
 };
 
 export interface TxLocation {
@@ -42,8 +44,15 @@ export interface HistoryEntry {
 
 /** Names a transaction is about, for the history index (a COMMIT hides its name). */
 function txName(block: Block, index: number): string | undefined {
-  const p = block.txs[index]!.payload;
-  return p.type === TxType.COMMIT ? undefined : p.name;
+  return payloadName(block.txs[index]!.payload);
+}
+
+/** Where recorded evidence of equivocation came on chain, newest last in key order. */
+export interface EvidenceLocation {
+  readonly height: number;
+  readonly index: number;
+  /** evidenceHash of the evidence (its state key is evidenceKey of this). */
+  readonly hash: string;
 }
 
 export class BlockStore {
@@ -82,6 +91,8 @@ export class BlockStore {
       ops.push({ type: 'put', key: K.tx(id), value: cat(u64(h), u64(i)) });
       const name = txName(block, i);
       if (name !== undefined) ops.push({ type: 'put', key: K.history(name, h, i), value: id });
+      // A final block's evidence decoded when it was applied, so this cannot fail.
+      if (tx.payload.type === TxType.EVIDENCE) ops.push({ type: 'put', key: K.evidence(h, i), value: evidenceHash(decodeEvidence(tx.payload.evidence)) });
     });
     await this.db.batch(ops, { sync: true });
   }
@@ -135,5 +146,14 @@ export class BlockStore {
     }
     return out;
   }
-}
 
+  /** Recorded evidence, newest first. */
+  async evidence(limit: number): Promise<EvidenceLocation[]> {
+    const prefix = enc('e/');
+    const out: EvidenceLocation[] = [];
+    for await (const [key, value] of this.db.iterator({ gte: prefix, lt: enc('e0'), limit, reverse: true })) {
+      out.push({ height: readU64(key, prefix.length), index: readU64(key, prefix.length + 8), hash: toHex(value) });
+    }
+    return out;
+  }
+}

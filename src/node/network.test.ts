@@ -3,11 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blockHash, commitmentHash } from '../chain/codec.ts';
-import { keyPairFromSecret, type KeyPair } from '../chain/crypto.ts';
+import { blockHash, commitmentHash, voteSigningBytes, VoteStep } from '../chain/codec.ts';
+import { keyPairFromSecret, sign, type KeyPair } from '../chain/crypto.ts';
 import { devnetGenesis } from '../chain/genesis.ts';
+import { fromHex, toHex } from '../chain/hash.ts';
 import { buildTx } from '../chain/tx.ts';
 import { TxType, type Genesis } from '../chain/types.ts';
+import { buildRpc } from '../rpc/server.ts';
+import type { EvidenceJson } from '../rpc/views.ts';
 import { NetworkNode } from './network.ts';
 
 const user = keyPairFromSecret(new Uint8Array(32).fill(90));
@@ -24,6 +27,7 @@ async function until(what: string, fn: () => boolean | Promise<boolean>, timeout
 
 interface Net {
   readonly genesis: Genesis;
+  readonly validatorKeys: readonly KeyPair[];
   readonly nodes: (NetworkNode | undefined)[];
   readonly start: (i: number) => Promise<NetworkNode>;
   readonly dataDir: (i: number) => string;
@@ -52,7 +56,7 @@ async function withNetwork(validators: number, fullNodes: number, fn: (net: Net)
   };
   try {
     for (let i = 0; i < validators + fullNodes; i++) await start(i);
-    await fn({ genesis, nodes, start, dataDir: (i) => join(dir, `node${i}`) });
+    await fn({ genesis, validatorKeys: vkeys, nodes, start, dataDir: (i) => join(dir, `node${i}`) });
   } finally {
     for (const n of nodes) await n?.close();
     await rm(dir, { recursive: true, force: true });
@@ -96,5 +100,52 @@ test('a validator that was down catches up by block sync, and a wiped full node 
     await until('the wiped full node to resync', () => fresh.chain.tip.height >= nodes[0]!.chain.tip.height - 1);
     const h = fresh.chain.tip.height;
     assert.deepEqual((await fresh.chain.getBlock(h))!.block.header, (await nodes[0]!.chain.getBlock(h))!.block.header);
+  });
+});
+
+test('a validator that prevotes twice in one round is caught: the evidence is final on every node and listed by the RPC', { timeout: 120_000 }, async () => {
+  await withNetwork(4, 1, async ({ genesis, validatorKeys, nodes }) => {
+    const all = () => nodes.filter((n): n is NetworkNode => n !== undefined);
+    await until('every node to finalise block 1', () => all().every((n) => n.chain.tip.height >= 1));
+    // The Byzantine validator's key signs two prevotes for different blocks in node 0's current
+    // round; node 0's engine must notice, gossip the evidence and its node send it to the chain.
+    const offender = validatorKeys[3]!;
+    const reporter = nodes[0]!.evidence!;
+    for (let attempt = 0; reporter.reportedHashes.size === 0; attempt++) {
+      assert.ok(attempt < 10, 'node 0 never reported the double vote');
+      const { height, round } = nodes[0]!.consensus.status;
+      for (const fill of [0xa1, 0xb2]) {
+        const hash = new Uint8Array(32).fill(fill);
+        const signature = sign(offender.secretKey, voteSigningBytes(genesis.chainId, VoteStep.PREVOTE, height, round, hash));
+        nodes[0]!.consensus.receive({ type: 'vote', vote: { step: VoteStep.PREVOTE, height, round, blockHash: hash, validator: offender.publicKey, signature } });
+      }
+      await until('node 0 to report', () => reporter.reportedHashes.size > 0, 2000).catch(() => undefined);
+    }
+    const hashes = [...reporter.reportedHashes];
+    await until('the evidence to be final on every node', async () => (await Promise.all(all().flatMap((n) => hashes.map((h) => n.chain.getEvidence(fromHex(h)))))).every((r) => r !== undefined));
+
+    const full = nodes[4]!.chain;
+    const record = (await full.getEvidence(fromHex(hashes[0]!)))!;
+    assert.deepEqual(record.offender, offender.publicKey);
+    assert.equal(record.kind, 'duplicate-vote');
+    const included = (await full.getBlock(record.includedHeight))!;
+    assert.ok(included.block.txs.some((tx) => tx.payload.type === TxType.EVIDENCE), 'the EVIDENCE transaction is in the block the record names');
+
+    const rpc = await buildRpc(full);
+    try {
+      const listed = (await rpc.inject({ method: 'GET', url: '/v1/evidence' })).json() as { evidence: EvidenceJson[] };
+      assert.deepEqual(new Set(listed.evidence.map((e) => e.hash)), new Set(hashes));
+      for (const e of listed.evidence) {
+        assert.equal(e.offender, toHex(offender.publicKey));
+        assert.equal(e.kind, 'duplicate-vote');
+      }
+      const one = await rpc.inject({ method: 'GET', url: `/v1/evidence/${hashes[0]}` });
+      assert.equal(one.statusCode, 200);
+      assert.equal((one.json() as EvidenceJson).includedHeight, record.includedHeight);
+    } finally {
+      await rpc.close();
+    }
+    const tip = nodes[0]!.chain.tip.height;
+    await until('the chain to keep finalising', () => nodes[0]!.chain.tip.height >= tip + 2);
   });
 });

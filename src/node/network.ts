@@ -21,6 +21,7 @@ import { DcbtError } from '../errors.ts';
 import { decodeTxBatch, TxBatcher } from '../p2p/tx-batch.ts';
 import { createP2PNode, type MessageVerdict, type P2PLimits, type P2PNode, type TopicKind } from '../p2p/index.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
+import { EvidenceReporter, type ReporterLog } from './evidence-reporter.ts';
 import { MempoolError } from './mempool.ts';
 import { ChainNode } from './node.ts';
 
@@ -43,12 +44,18 @@ export interface NetworkNodeOptions {
   readonly timeouts?: Partial<Timeouts>;
   readonly syncPollIntervalMs?: number;
   readonly onError?: (error: unknown, context: string) => void;
+  /** Where routine events go (evidence reported…); nowhere by default. */
+  readonly log?: ReporterLog;
 }
+
+const SILENT_LOG: ReporterLog = { debug: () => undefined, info: () => undefined };
 
 export class NetworkNode {
   readonly chain: ChainNode;
   readonly p2p: P2PNode;
   readonly consensus: ConsensusDriver;
+  /** Validators only: sends the evidence of equivocation their engine surfaces to the chain. */
+  readonly evidence: EvidenceReporter | undefined;
   private readonly onError: (error: unknown, context: string) => void;
   private readonly syncPollIntervalMs: number;
   private syncTimer: NodeJS.Timeout | undefined;
@@ -56,10 +63,11 @@ export class NetworkNode {
   private closed = false;
   private readonly offs: (() => void)[] = [];
 
-  private constructor(chain: ChainNode, p2p: P2PNode, consensus: ConsensusDriver, options: NetworkNodeOptions) {
+  private constructor(chain: ChainNode, p2p: P2PNode, consensus: ConsensusDriver, evidence: EvidenceReporter | undefined, options: NetworkNodeOptions) {
     this.chain = chain;
     this.p2p = p2p;
     this.consensus = consensus;
+    this.evidence = evidence;
     this.onError = options.onError ?? (() => undefined);
     this.syncPollIntervalMs = options.syncPollIntervalMs ?? SYNC_POLL_INTERVAL_MS;
   }
@@ -81,14 +89,19 @@ export class NetworkNode {
       });
       const net = p2p;
       const onError = options.onError ?? (() => undefined);
+      const evidence = options.validatorKey ? new EvidenceReporter(chain, options.validatorKey, options.log ?? SILENT_LOG) : undefined;
       const consensus = await ConsensusDriver.create({
         chain,
         ...(options.validatorKey ? { validatorKey: options.validatorKey } : {}),
         ...(options.timeouts ? { timeouts: options.timeouts } : {}),
         transport: { broadcast: (message) => void net.publish(topicOf(message), frame(encodeConsensusMessage(message))).catch((error: unknown) => onError(error, 'gossip')) },
         onError,
+        onEvidence: (e) =>
+          void evidence?.report(e).then((r) => {
+            if (r.status === 'failed') onError(r.error, 'sending evidence to the chain');
+          }),
       });
-      const node = new NetworkNode(chain, p2p, consensus, options);
+      const node = new NetworkNode(chain, p2p, consensus, evidence, options);
       node.wire();
       await p2p.start();
       consensus.start();

@@ -9,11 +9,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { blockHash, decodeAccount, decodeNameRecord, decodeTx, txId, txRoot, validatorsHash, voteSigningBytes, VoteStep } from '../chain/codec.ts';
+import { blockHash, decodeAccount, decodeEvidenceRecord, decodeNameRecord, decodeTx, txId, txRoot, validatorsHash, voteSigningBytes, VoteStep } from '../chain/codec.ts';
 import { sign, type KeyPair } from '../chain/crypto.ts';
 import { genesisHash } from '../chain/genesis.ts';
 import { bytesEqual, fromHex, toHex } from '../chain/hash.ts';
-import { accountKey, nameKey } from '../chain/keys.ts';
+import { accountKey, evidenceKey, nameKey } from '../chain/keys.ts';
 import { applyBlock, applyTx, keysTouched } from '../chain/ledger/apply.ts';
 import { LedgerError } from '../chain/ledger/errors.ts';
 import { nameStatus } from '../chain/ledger/name-status.ts';
@@ -22,7 +22,7 @@ import { txSignatureValidAsync } from '../chain/tx.ts';
 import { Overlay, type ChainTip, type LedgerState, type WriteSet } from '../chain/ledger/state.ts';
 import { verifyCommit } from '../chain/light.ts';
 import { emptyStateRoot } from '../chain/proof.ts';
-import { TxType, type Block, type BlockHeader, type Bytes, type CommitCertificate, type Genesis, type NameRecord, type NameStatus, type Tx } from '../chain/types.ts';
+import { payloadName, type Block, type BlockHeader, type Bytes, type CommitCertificate, type EvidenceRecord, type Genesis, type NameRecord, type NameStatus, type Tx } from '../chain/types.ts';
 import { DcbtError } from '../errors.ts';
 import { BlockStore, type HistoryEntry } from './block-store.ts';
 import { Mempool, MempoolError, type MempoolLimits, DEFAULT_MEMPOOL_LIMITS } from './mempool.ts';
@@ -477,9 +477,10 @@ export class ChainNode {
       const id = toHex(txId(tx));
       this.mempool.remove(id);
       this.verified.delete(id);
-      if (tx.payload.type !== TxType.COMMIT) {
-        this.nameCache.delete(tx.payload.name);
-        changed.push(tx.payload.name);
+      const name = payloadName(tx.payload);
+      if (name !== undefined) {
+        this.nameCache.delete(name);
+        changed.push(name);
       }
     }
     this.changedNames.set(block.header.height, changed);
@@ -608,6 +609,23 @@ export class ChainNode {
     const confirmed = confirmedValue ? decodeAccount(confirmedValue).nonce : 0;
     const pendingValue = this.pending.writes.get(toHex(accountKey(publicKey)));
     return { confirmed, next: pendingValue ? decodeAccount(pendingValue).nonce : confirmed };
+  }
+
+  /** Recorded evidence of equivocation under evidenceKey(hash), from finalised state. */
+  async getEvidence(hash: Bytes): Promise<EvidenceRecord | undefined> {
+    const value = await this.state.get(evidenceKey(hash));
+    return value && decodeEvidenceRecord(value);
+  }
+
+  /** Recorded evidence of equivocation, newest first, with where it was included. */
+  async listEvidence(limit = 100): Promise<{ hash: string; index: number; record: EvidenceRecord }[]> {
+    const out = [];
+    for (const loc of await this.blocks.evidence(limit)) {
+      const record = await this.getEvidence(fromHex(loc.hash));
+      if (!record) throw new DcbtError('STORE_DAMAGED', `evidence ${loc.hash} of block ${loc.height} is indexed but not in the state; the data dir is damaged — resync the node`, { hash: loc.hash });
+      out.push({ hash: loc.hash, index: loc.index, record });
+    }
+    return out;
   }
 
   async getTxStatus(id: string): Promise<TxStatus> {

@@ -10,7 +10,7 @@ import type { ProofBundleJson } from '../chain/light.ts';
 import type { Tx } from '../chain/types.ts';
 import { DcbtError } from '../errors.ts';
 import type { TxStatus } from '../node/node.ts';
-import type { BlockJson, NameJson, TxJson } from './views.ts';
+import type { BlockJson, EvidenceJson, NameJson, TxJson } from './views.ts';
 
 export const DEFAULT_RPC_URL = 'http://127.0.0.1:8645';
 export const RPC_TIMEOUT_MS = 15_000;
@@ -101,6 +101,13 @@ export class RpcClient {
   }
   account(publicKey: string): Promise<{ publicKey: string; nonce: number; nextNonce: number }> {
     return this.request('GET', `/v1/accounts/${publicKey}`);
+  }
+  /** Evidence of equivocation recorded on chain, newest first. */
+  evidence(limit = 100): Promise<{ evidence: EvidenceJson[] }> {
+    return this.request('GET', `/v1/evidence?limit=${limit}`);
+  }
+  evidenceByHash(hash: string): Promise<EvidenceJson> {
+    return this.request('GET', `/v1/evidence/${hash}`);
   }
 
   /** The signed zone as an RFC 1035 master file. */

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keyPairFromSecret } from '../chain/crypto.ts';
+import { voteSigningBytes, VoteStep } from '../chain/codec.ts';
+import { keyPairFromSecret, sign } from '../chain/crypto.ts';
+import { duplicateVoteEvidence, encodeEvidence, evidenceHash } from '../chain/evidence.ts';
+import { toHex } from '../chain/hash.ts';
 import { devnetGenesis } from '../chain/genesis.ts';
 import { buildTx } from '../chain/tx.ts';
 import { TxType } from '../chain/types.ts';
@@ -79,5 +82,30 @@ test('errors carry a code, a message and a fitting status', async () => {
     assert.equal((await missing.json()).error.code, 'ROUTE_NOT_FOUND');
     const zone = await fetch(`${url}/v1/zone`);
     assert.equal((await zone.json()).error.code, 'ZONE_UNAVAILABLE');
+  });
+});
+
+test('recorded evidence of equivocation: listed, fetched by hash, and summarised in its block', async () => {
+  await withRpc(async ({ node, client }) => {
+    assert.deepEqual(await client.evidence(), { evidence: [] });
+    const { chainId } = node.genesis;
+    const vote = (fill: number) => {
+      const blockHash = new Uint8Array(32).fill(fill);
+      return { step: VoteStep.PRECOMMIT, height: 1, round: 2, blockHash, validator: validator.publicKey, signature: sign(validator.secretKey, voteSigningBytes(chainId, VoteStep.PRECOMMIT, 1, 2, blockHash)) };
+    };
+    const e = duplicateVoteEvidence(vote(1), vote(2));
+    const hash = toHex(evidenceHash(e));
+    await assert.rejects(client.evidenceByHash(hash), (err: unknown) => err instanceof DcbtError && err.code === 'EVIDENCE_NOT_FOUND' && err.details.status === 404);
+    const tx = buildTx({ chainId, account: alice.publicKey, nonce: 0, payload: { type: TxType.EVIDENCE, evidence: encodeEvidence(e) } }, alice, node.genesis.params.powBits);
+    const { txId } = await client.submitTx(tx);
+    await node.produceBlock();
+
+    const expected = { hash, kind: 'duplicate-vote', offender: toHex(validator.publicKey), height: 1, round: 2, power: 1, includedHeight: 1, reporter: toHex(alice.publicKey) };
+    assert.deepEqual(await client.evidence(), { evidence: [{ ...expected, index: 0 }] });
+    assert.deepEqual(await client.evidenceByHash(hash), expected);
+    const block = await client.block(1);
+    assert.deepEqual(block.txs[0], { id: txId, type: 'EVIDENCE', account: toHex(alice.publicKey), nonce: 0, evidence: { hash, kind: 'duplicate-vote', offender: toHex(validator.publicKey), height: 1, round: 2 } });
+    await assert.rejects(client.evidenceByHash('zz'), (err: unknown) => err instanceof DcbtError && err.code === 'BAD_REQUEST');
+    await assert.rejects(client.evidence(0), (err: unknown) => err instanceof DcbtError && err.code === 'BAD_REQUEST');
   });
 });

@@ -13,7 +13,7 @@ import { proofBundleToJson } from '../chain/light.ts';
 import { normaliseName } from '../chain/names.ts';
 import { DcbtError, isDcbtError } from '../errors.ts';
 import type { ChainNode } from '../node/node.ts';
-import { blockJson, nameJson, txJson } from './views.ts';
+import { blockJson, evidenceJson, nameJson, txJson } from './views.ts';
 
 export interface RpcLimits {
   readonly bodySizeBytesMax: number;
@@ -140,6 +140,19 @@ export async function buildRpc(node: ChainNode, limits: RpcLimits = DEFAULT_RPC_
     const { key } = parse(z.strictObject({ key: hex64 }), req.params, 'account key');
     const { confirmed, next } = await node.getAccountNonce(fromHex(key));
     return { publicKey: key, nonce: confirmed, nextNonce: next };
+  });
+
+  app.get('/v1/evidence', async (req) => {
+    const { limit } = parse(HistoryQuery, req.query, 'query');
+    const entries = await node.listEvidence(limit);
+    return { evidence: entries.map((e) => evidenceJson(e.hash, e.record, e.index)) };
+  });
+
+  app.get('/v1/evidence/:hash', async (req) => {
+    const { hash } = parse(z.strictObject({ hash: hex64 }), req.params, 'evidence hash');
+    const record = await node.getEvidence(fromHex(hash));
+    if (!record) throw new DcbtError('EVIDENCE_NOT_FOUND', `no evidence ${hash} is recorded on chain`, { hash });
+    return evidenceJson(hash, record);
   });
 
   app.get('/v1/zone', async (_req, reply) => {

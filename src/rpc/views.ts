@@ -1,9 +1,10 @@
 /** JSON shapes the RPC returns: hex for bytes, ISO and ms for times, records in master-file text. */
-import { blockHash, txId } from '../chain/codec.ts';
+import { blockHash, CodecError, txId } from '../chain/codec.ts';
+import { decodeEvidence, evidenceHash } from '../chain/evidence.ts';
 import { toHex } from '../chain/hash.ts';
 import { displayName } from '../chain/names.ts';
 import { formatRecord, type RecordText } from '../chain/records.ts';
-import { TxType, type Block, type CommitCertificate, type NameRecord, type NameStatus, type Tx, type TxTypeName } from '../chain/types.ts';
+import { TxType, type Block, type CommitCertificate, type EvidenceKind, type EvidenceRecord, type NameRecord, type NameStatus, type Tx, type TxTypeName } from '../chain/types.ts';
 
 export interface NameJson {
   name: string;
@@ -44,6 +45,28 @@ export interface TxJson {
   commitment?: string;
   to?: string;
   records?: RecordText[];
+  evidence?: EvidenceSummaryJson | { hex: string };
+}
+
+/** What a piece of evidence shows, without its signatures. */
+export interface EvidenceSummaryJson {
+  hash: string;
+  kind: EvidenceKind;
+  offender: string;
+  height: number;
+  round: number;
+}
+
+function evidenceSummary(bytes: Uint8Array): EvidenceSummaryJson | { hex: string } {
+  try {
+    const e = decodeEvidence(bytes);
+    const offender = e.kind === 'duplicate-vote' ? e.a.validator : e.a.proposer;
+    return { hash: toHex(evidenceHash(e)), kind: e.kind, offender: toHex(offender), height: e.a.height, round: e.a.round };
+  } catch (error) {
+    // Only a pending or refused transaction can carry evidence that does not decode.
+    if (error instanceof CodecError) return { hex: toHex(bytes) };
+    throw error;
+  }
 }
 
 export function txJson(tx: Tx): TxJson {
@@ -59,7 +82,31 @@ export function txJson(tx: Tx): TxJson {
       return { ...base, name: p.name, to: toHex(p.to) };
     case TxType.RENEW:
       return { ...base, name: p.name };
+    case TxType.EVIDENCE:
+      return { ...base, evidence: evidenceSummary(p.evidence) };
   }
+}
+
+export interface EvidenceJson extends EvidenceSummaryJson {
+  power: number;
+  includedHeight: number;
+  /** Position of the EVIDENCE transaction in its block, when known. */
+  index?: number;
+  reporter: string;
+}
+
+export function evidenceJson(hash: string, record: EvidenceRecord, index?: number): EvidenceJson {
+  return {
+    hash,
+    kind: record.kind,
+    offender: toHex(record.offender),
+    height: record.height,
+    round: record.round,
+    power: record.power,
+    includedHeight: record.includedHeight,
+    ...(index === undefined ? {} : { index }),
+    reporter: toHex(record.reporter),
+  };
 }
 
 export interface BlockJson {

@@ -3,21 +3,24 @@
  * applies each transaction's rules in order and returns the next state with the write set that
  * the node commits to the tree (whose root the node compares with header.stateRoot).
  */
-import { blockHash, commitmentHash, txId } from '../codec.ts';
+import { blockHash, CodecError, commitmentHash, txId } from '../codec.ts';
+import { decodeEvidence, evidenceHash } from '../evidence.ts';
 import { toHex } from '../hash.ts';
-import { accountKey, commitKey, nameKey } from '../keys.ts';
+import { accountKey, commitKey, evidenceKey, nameKey } from '../keys.ts';
 import { TxType, type Block, type Bytes, type Tx } from '../types.ts';
 import type { TxContext } from './context.ts';
 import { LedgerError } from './errors.ts';
 import { checkBlockHeader } from './rules/block-header.ts';
 import { applyCommit } from './rules/commit.ts';
 import { checkEnvelope } from './rules/envelope.ts';
+import { applyEvidence } from './rules/evidence.ts';
 import { applyNonce } from './rules/nonce.ts';
 import { applyRegister } from './rules/register.ts';
 import { applyRenew } from './rules/renew.ts';
 import { applyTransfer } from './rules/transfer.ts';
 import { applyUpdate } from './rules/update.ts';
 import { Overlay, type LedgerState, type WriteSet } from './state.ts';
+import { genesisValidatorsAt } from '../validators.ts';
 
 export interface BlockContext {
   readonly height: number;
@@ -27,7 +30,7 @@ export interface BlockContext {
 /** Applies one transaction's rules on `state` (mutating the overlay). Throws LedgerError. */
 export function applyTx(ledger: LedgerState, block: BlockContext, state: Overlay, tx: Tx, options: { envelopeChecked?: boolean } = {}): void {
   if (!options.envelopeChecked) checkEnvelope(ledger.genesis, tx);
-  const ctx: TxContext = { genesis: ledger.genesis, height: block.height, timeMs: block.timeMs, state, account: tx.account };
+  const ctx: TxContext = { genesis: ledger.genesis, height: block.height, timeMs: block.timeMs, state, account: tx.account, validatorsAt: genesisValidatorsAt(ledger.genesis) };
   applyNonce(ctx, tx.nonce);
   const p = tx.payload;
   switch (p.type) {
@@ -41,6 +44,8 @@ export function applyTx(ledger: LedgerState, block: BlockContext, state: Overlay
       return applyTransfer(ctx, p);
     case TxType.RENEW:
       return applyRenew(ctx, p);
+    case TxType.EVIDENCE:
+      return applyEvidence(ctx, p);
   }
 }
 
@@ -92,6 +97,14 @@ export function keysTouched(tx: Tx): Bytes[] {
       break;
     case TxType.REGISTER:
       keys.push(nameKey(p.name), commitKey(commitmentHash(p.name, tx.account, p.salt)));
+      break;
+    case TxType.EVIDENCE:
+      try {
+        keys.push(evidenceKey(evidenceHash(decodeEvidence(p.evidence))));
+      } catch (error) {
+        // Malformed evidence reads no more state: its rule refuses it before.
+        if (!(error instanceof CodecError)) throw error;
+      }
       break;
     default:
       keys.push(nameKey(p.name));

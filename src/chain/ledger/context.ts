@@ -1,5 +1,6 @@
 import type { Overlay } from './state.ts';
 import type { Bytes, Genesis } from '../types.ts';
+import type { ValidatorsAt } from '../validators.ts';
 
 /** What a transaction rule sees: the block it is in and the state so far. */
 export interface TxContext {
@@ -11,4 +12,6 @@ export interface TxContext {
   readonly state: Overlay;
   /** The signer of the transaction under consideration. */
   readonly account: Bytes;
+  /** The validator set by height (evidence is checked against the set of its own height). */
+  readonly validatorsAt: ValidatorsAt;
 }

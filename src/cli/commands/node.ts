@@ -59,6 +59,7 @@ export function registerNodeCommand(program: Command): void {
         listen: { host, port: p2pPort },
         bootstrap: flags.bootstrap ?? config?.bootstrap ?? [],
         onError: (error, context) => log.warn({ err: error, context }, 'recovered'),
+        log,
       });
       const { chain } = node;
       const dnsNode = await startNodeDns(chain, { host, port: dnsPort, transferAllow: ['127.0.0.1', '::1'] });
