@@ -435,7 +435,7 @@ export class ChainNode {
    * verified at admission; a forged one fails the block with TX_BAD_SIGNATURE. Returns the ids
    * whose envelope need not be verified again.
    */
-  private async verifyUnseen(block: Block): Promise<ReadonlySet<string>> {
+  private async verifyUnseen(block: Block): Promise<{ has(id: string): boolean }> {
     const unseen = block.txs.filter((tx) => !this.verified.has(toHex(txId(tx))));
     if (unseen.length === 0) return this.verified;
     const valid = await Promise.all(unseen.map((tx) => txSignatureValidAsync(tx)));
@@ -443,11 +443,11 @@ export class ChainNode {
     if (forged >= 0) throw badSignature(unseen[forged]!);
     const ids = new Set(unseen.map((tx) => toHex(txId(tx))));
     const admitted = this.verified;
-    return { has: (id: string) => ids.has(id) || admitted.has(id) } as ReadonlySet<string>;
+    return { has: (id: string) => ids.has(id) || admitted.has(id) };
   }
 
   /** Applies a finalised block through the pure transition and persists it. Caller holds the lock. */
-  private async commitBlock(block: Block, commit: CommitCertificate, reader?: Awaited<ReturnType<StateStore['load']>>, verified: ReadonlySet<string> = this.verified): Promise<void> {
+  private async commitBlock(block: Block, commit: CommitCertificate, reader?: Awaited<ReturnType<StateStore['load']>>, verified: { has(id: string): boolean } = this.verified): Promise<void> {
     const hash = toHex(blockHash(block.header));
     const known = this.checked?.hash === hash && this.checked.parent === toHex(this.tipValue.hash) ? this.checked : undefined;
     this.checked = undefined;

@@ -15,7 +15,7 @@ export const TX_BATCH_TXS_MAX = 1024;
 /** Largest batch: also the size limit of the `tx` topic. */
 export const TX_BATCH_SIZE_BYTES_MAX = 512 * 1024;
 /** How long an admitted transaction waits for others to share its gossip message. */
-export const TX_BATCH_FLUSH_MS = 20;
+export const TX_BATCH_FLUSH_MS = 50;
 
 const COUNT_BYTES = 2;
 const LENGTH_BYTES = 2;

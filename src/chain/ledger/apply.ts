@@ -59,7 +59,7 @@ export interface ApplyOptions {
    * Ids (hex) of transactions whose stamp and signature the caller has already checked, e.g. at
    * mempool admission; their envelope is not verified again. Everything else is.
    */
-  readonly envelopeVerified?: ReadonlySet<string>;
+  readonly envelopeVerified?: { has(id: string): boolean };
 }
 
 export function applyBlock(state: LedgerState, block: Block, options: ApplyOptions = {}): AppliedBlock {
