@@ -90,27 +90,40 @@ describe('answer cache', () => {
     assert.equal((await ask(cache, next, q)).hit, false, 'older than maxAgeMs');
   });
 
-  test('a new serial with changedSince: only answers built from changed names, or carrying the SOA, are rebuilt', async () => {
-    const { cache } = cacheWithClock();
+  test('a new serial with changedSince: only answers built from changed names, or carrying the serial in the answer, are rebuilt', async () => {
+    const clock = { ms: 0 };
+    const cache = new AnswerCache({ entriesMax: 100, maxAgeMs: 60_000, negativeMaxAgeMs: 10_000, nowMs: () => clock.ms });
     const records = fixtureRecords();
-    let changedAt43 = new Set(['alice']);
+    let changedAt43 = new Set(['alice', 'zoe']);
     const at = (serial: number) =>
       fixtureView({ serial, lookup: async (l) => records.get(l), changedSince: (from) => (from === 42 && serial === 43 ? changedAt43 : undefined) });
     const alice = buildQuery('alice.dcbt.test.', RRType.A, { dnssecOk: true });
     const bob = buildQuery('bob.dcbt.test.', RRType.A, { dnssecOk: true });
     const missing = buildQuery('nobody.dcbt.test.', RRType.A, { dnssecOk: true });
+    const zoe = buildQuery('zoe.dcbt.test.', RRType.A, { dnssecOk: true });
+    const soa = buildQuery('dcbt.test.', RRType.SOA, { dnssecOk: true });
     const before = await ask(cache, at(42), missing);
-    for (const q of [alice, bob]) await ask(cache, at(42), q);
-    for (const q of [alice, bob, missing]) assert.equal((await ask(cache, at(42), q)).hit, true);
+    assert.equal(readReply(before.reply).rcode, Rcode.NXDOMAIN);
+    assert.equal(readReply((await ask(cache, at(42), zoe)).reply).rcode, Rcode.NXDOMAIN, 'zoe is not registered yet');
+    for (const q of [alice, bob, soa]) await ask(cache, at(42), q);
+    for (const q of [alice, bob, missing, zoe, soa]) assert.equal((await ask(cache, at(42), q)).hit, true);
 
     records.set('alice', { ...records.get('alice')!, records: [{ host: '', type: RRType.A, rdata: aRdata('198.51.100.8') }] });
+    records.set('zoe', { ...records.get('bob')!, name: 'zoe', records: [{ host: '', type: RRType.A, rdata: aRdata('198.51.100.9') }] });
     const a = await ask(cache, at(43), alice);
     assert.equal(a.hit, false, 'alice changed at 43');
     assert.deepEqual(readReply(a.reply).answers.filter((r) => r.type === RRType.A).map((r) => Buffer.from(r.rdata)), [Buffer.from(aRdata('198.51.100.8'))], 'and the new record is served');
+    const c = await ask(cache, at(43), zoe);
+    assert.equal(c.hit, false, 'zoe was registered at 43: her NXDOMAIN is gone');
+    assert.equal(readReply(c.reply).rcode, Rcode.NOERROR);
     assert.equal((await ask(cache, at(43), bob)).hit, true, 'bob did not change: still cached');
+    assert.equal((await ask(cache, at(43), soa)).hit, false, 'the apex SOA answer carries the serial: rebuilt');
     const n = await ask(cache, at(43), missing);
-    assert.equal(n.hit, false, 'a negative answer carries the SOA serial: rebuilt');
-    assert.notDeepEqual(n.reply, before.reply, 'with the new serial in its SOA');
+    assert.equal(n.hit, true, 'nobody is still missing: the negative answer is kept');
+    assert.deepEqual(n.reply!.subarray(2), before.reply!.subarray(2), 'with the SOA of the serial it was built at');
+    clock.ms = 10_001;
+    assert.equal((await ask(cache, at(43), missing)).hit, false, 'but only for its shorter lifetime');
+    assert.equal((await ask(cache, at(43), bob)).hit, true, 'which referrals (bob is delegated) and positive answers do not have');
 
     changedAt43 = new Set();
     assert.equal((await ask(cache, at(44), bob)).hit, false, 'changedSince cannot say (undefined): everything rebuilt');

@@ -7,9 +7,14 @@
  * An entry is served only while all of these hold:
  *  - nothing it was built from has changed: when the view's serial moves on, the cache asks the
  *    view which names the new blocks changed (`changedSince`) and drops the entries built from
- *    them and those that carry the serial (an SOA in a negative answer); when the view cannot
+ *    them and the positive answers that carry the serial (the apex SOA); when the view cannot
  *    say, or the serial went backwards, everything goes. A busy chain thus keeps the answers of
  *    the names it did not touch;
+ *  - a negative answer (NXDOMAIN, NODATA) whose names did not change is still true at the new
+ *    serial; only the serial in its authority SOA is older (a resolver uses that SOA for its
+ *    negative-caching TTL, which does not change). It is kept, for a shorter lifetime
+ *    (`negativeMaxAgeMs`): rebuilding every negative answer after every block cost a live
+ *    chain's server a burst of work per block that showed as its tail latency;
  *  - the view's time is before the earliest `expiresAtMs` of the names consulted to build it (a
  *    name expiring turns its answers into NXDOMAIN at once, as without the cache);
  *  - it is younger than its lifetime, 50–100 % of `maxAgeMs` spread by its key (its signatures,
@@ -32,26 +37,35 @@ interface Entry {
   readonly wire: Buffer;
   /** Labels looked up to build it (a name changed by a block drops the entry). */
   readonly labels: readonly string[];
-  /** Whether it carries the serial (an SOA): any new serial drops it. */
-  readonly usesSerial: boolean;
+  /** Whether it carries the serial in its answer (a positive SOA answer): any new serial drops it. */
+  readonly dropOnNewSerial: boolean;
   /** View time (ms) from which the reply may be wrong: the earliest expiry among consulted names. */
   readonly validUntilViewMs: number;
   /** Monotonic time after which it is rebuilt. */
   readonly staleAtMs: number;
 }
 
+export interface AnswerCacheOptions {
+  readonly entriesMax: number;
+  readonly maxAgeMs: number;
+  /** Lifetime bound of negative answers, which outlive new serials (see above). Default: maxAgeMs. */
+  readonly negativeMaxAgeMs?: number;
+  readonly nowMs: () => number;
+}
+
 /** Queries longer than this are not cached (a query is a question and an OPT: ~50 bytes). */
 export const answerCacheQueryBytesMax = 512;
 const SERVFAIL = 2;
+const NXDOMAIN = 3;
 
 export class AnswerCache {
   private readonly entries = new Map<number, Entry>();
   /** The view serial every stored entry is known to be right at. */
   private serial: number | undefined;
-  private readonly opts: { readonly entriesMax: number; readonly maxAgeMs: number; readonly nowMs: () => number };
+  private readonly opts: AnswerCacheOptions;
   readonly stats: AnswerCacheStats;
 
-  constructor(opts: { readonly entriesMax: number; readonly maxAgeMs: number; readonly nowMs: () => number }, stats: AnswerCacheStats = { answerCacheHits: 0, answerCacheMisses: 0 }) {
+  constructor(opts: AnswerCacheOptions, stats: AnswerCacheStats = { answerCacheHits: 0, answerCacheMisses: 0 }) {
     this.opts = opts;
     this.stats = stats;
   }
@@ -129,10 +143,13 @@ export class AnswerCache {
           this.entries.delete(oldest);
         }
         this.entries.delete(key);
-        // Lifetime 50–100 % of maxAgeMs, spread by the key: entries made together (a warm-up, the
-        // first queries after a new serial) are not all rebuilt at the same moment later.
-        const lifetimeMs = this.opts.maxAgeMs * (0.5 + 0.5 * ((key & 0xffff) / 0xffff));
-        this.entries.set(key, { query, wire: Buffer.from(wire), labels, usesSerial, validUntilViewMs, staleAtMs: this.opts.nowMs() + lifetimeMs });
+        // A referral has no answer either, but no SOA: only answers that read the serial are negative ones.
+        const negative = usesSerial && isNegative(wire);
+        // Lifetime 50–100 % of the maximum age, spread by the key: entries made together (a
+        // warm-up, the first queries after a new serial) are not all rebuilt at the same moment later.
+        const maxAgeMs = negative ? Math.min(this.opts.maxAgeMs, this.opts.negativeMaxAgeMs ?? this.opts.maxAgeMs) : this.opts.maxAgeMs;
+        const lifetimeMs = maxAgeMs * (0.5 + 0.5 * ((key & 0xffff) / 0xffff));
+        this.entries.set(key, { query, wire: Buffer.from(wire), labels, dropOnNewSerial: usesSerial && !negative, validUntilViewMs, staleAtMs: this.opts.nowMs() + lifetimeMs });
       },
     };
   }
@@ -151,9 +168,16 @@ export class AnswerCache {
       return;
     }
     for (const [key, entry] of this.entries) {
-      if (entry.usesSerial || entry.labels.some((label) => changed.has(label))) this.entries.delete(key);
+      if (entry.dropOnNewSerial || entry.labels.some((label) => changed.has(label))) this.entries.delete(key);
     }
   }
+}
+
+/** NXDOMAIN, or NOERROR with no answer (NODATA): the serial it carries is in its authority SOA. */
+function isNegative(wire: Uint8Array): boolean {
+  const rcode = wire[3]! & 0x0f;
+  const answerCount = (wire[6]! << 8) | wire[7]!;
+  return rcode === NXDOMAIN || (rcode === 0 && answerCount === 0);
 }
 
 function sameQuery(stored: Buffer, packet: Buffer): boolean {
@@ -166,5 +190,5 @@ function sameQuery(stored: Buffer, packet: Buffer): boolean {
 /** The cache the limits ask for, or undefined when `answerCacheEntriesMax` is 0. */
 export function answerCacheFromLimits(limits: DnsLimits, stats?: AnswerCacheStats, nowMs: () => number = () => performance.now()): AnswerCache | undefined {
   if (limits.answerCacheEntriesMax === 0) return undefined;
-  return new AnswerCache({ entriesMax: limits.answerCacheEntriesMax, maxAgeMs: limits.answerCacheMaxAgeMs, nowMs }, stats);
+  return new AnswerCache({ entriesMax: limits.answerCacheEntriesMax, maxAgeMs: limits.answerCacheMaxAgeMs, negativeMaxAgeMs: limits.answerCacheNegativeMaxAgeMs, nowMs }, stats);
 }

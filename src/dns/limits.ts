@@ -45,6 +45,11 @@ export interface DnsLimits {
   readonly answerCacheEntriesMax: number;
   /** A cached reply is rebuilt after 50–100 % of this (spread per entry) even if nothing changed. */
   readonly answerCacheMaxAgeMs: number;
+  /**
+   * A cached negative reply (NXDOMAIN, NODATA) outlives new serials while the names it was built
+   * from stay unchanged; its SOA then shows an older serial, for at most 50–100 % of this.
+   */
+  readonly answerCacheNegativeMaxAgeMs: number;
 }
 
 export const DEFAULT_DNS_LIMITS: DnsLimits = {
@@ -69,6 +74,7 @@ export const DEFAULT_DNS_LIMITS: DnsLimits = {
   dohBodyBytesMax: 65_535,
   answerCacheEntriesMax: 50_000,
   answerCacheMaxAgeMs: 300_000,
+  answerCacheNegativeMaxAgeMs: 30_000,
 };
 
 /** DNS over TCP frames carry a 16-bit length (RFC 1035 §4.2.2). */
