@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BenchReport } from './dns.ts';
 import { parseDnsperf, queryLines } from './dns.ts';
 
-const tiny = ['--names', '50', '--queries', '200', '--seconds', '1', '--latency-seconds', '1', '--latency-qps', '2000', '--rounds', '1', '--json'];
+const tiny = ['--names', '50', '--queries', '200', '--seconds', '1', '--latency-seconds', '1', '--latency-prerun-seconds', '1', '--latency-qps', '2000', '--rounds', '1', '--json'];
 
 function runBench(extra: readonly string[]): BenchReport {
   const r = spawnSync(process.execPath, [join(import.meta.dirname, 'dns.ts'), ...tiny, ...extra], { encoding: 'utf8', timeout: 180_000 });

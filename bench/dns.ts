@@ -54,7 +54,7 @@ import { prng } from './prng.ts';
 
 /**
  * dcbt-nocache: DCBT with its answer cache off, every query through the handler chain.
- * dcbt-live: DCBT as on a busy chain: a new finalised block every second that changes
+ * dcbt-live: DCBT as on a busy chain: a new finalised block every second (while it is the server measured) that changes
  * LIVE_NAMES_PER_BLOCK names (the answer cache drops what those blocks changed).
  */
 export type ServerKind = 'dcbt' | 'dcbt-nocache' | 'dcbt-live' | 'nsd' | 'bare-table' | 'bare';
@@ -67,6 +67,8 @@ interface Options {
   queries: number;
   latencyQps: number;
   latencySeconds: number;
+  /** Unmeasured run at the offered rate just before each latency run: the window is steady state. */
+  latencyPrerunSeconds: number;
   rounds: number;
   workers: number;
   without: Set<string>;
@@ -114,7 +116,7 @@ const WARMUP_TIMEOUT_S = 120;
 const READY_TIMEOUT_MS = 600_000;
 const ZONE_EXPORT_TIMEOUT_MS = 3 * 3600_000;
 
-const usage = 'usage: bench/dns.ts [--names N] [--seconds S] [--queries N] [--latency-qps Q] [--latency-seconds S] [--rounds N] [--without dnsperf,nsd] [--json]';
+const usage = 'usage: bench/dns.ts [--names N] [--seconds S] [--queries N] [--latency-qps Q] [--latency-seconds S] [--latency-prerun-seconds S] [--rounds N] [--without dnsperf,nsd] [--json]';
 
 function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare' | 'bare-table' | 'load' | 'zonefile'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean; live?: boolean } {
   const opts: Options & { serve?: 'dcbt' | 'bare' | 'bare-table' | 'load' | 'zonefile'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean; live?: boolean } = {
@@ -123,6 +125,7 @@ function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare'
     queries: 10_000,
     latencyQps: 20_000,
     latencySeconds: 5,
+    latencyPrerunSeconds: 2,
     rounds: 3,
     workers: 1,
     without: new Set(),
@@ -146,6 +149,7 @@ function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare'
     else if (arg === '--queries') opts.queries = Math.floor(num());
     else if (arg === '--latency-qps') opts.latencyQps = Math.floor(num());
     else if (arg === '--latency-seconds') opts.latencySeconds = num();
+    else if (arg === '--latency-prerun-seconds') opts.latencyPrerunSeconds = num();
     else if (arg === '--rounds') opts.rounds = Math.floor(num());
     else if (arg === '--workers') opts.workers = Math.floor(num());
     else if (arg === '--without') for (const t of value().split(',')) opts.without.add(t.trim());
@@ -266,7 +270,13 @@ async function serveDcbt(names: number, nowMs: number, port: number, answerCache
       }
       return out;
     };
+    // Blocks are made only while this server is the one measured (the bench sends SIGUSR1 before
+    // and SIGUSR2 after): its block work would otherwise take turns on the cores with the others' runs.
+    let producing = false;
+    process.on('SIGUSR1', () => (producing = true));
+    process.on('SIGUSR2', () => (producing = false));
     setInterval(() => {
+      if (!producing) return;
       const serial = view.serial + 1;
       const labels: string[] = [];
       for (let k = 0; k < LIVE_NAMES_PER_BLOCK; k++) {
@@ -634,6 +644,8 @@ zone:
 interface Running {
   readonly server: ServerKind;
   readonly port: number;
+  /** Told SIGUSR1 before and SIGUSR2 after each of its measurements (the live chain's blocks). */
+  readonly child?: ChildProcess;
   readonly throughput: LoadResult[];
   readonly latency: LoadResult[];
 }
@@ -669,7 +681,7 @@ function summarise(r: Running): ServerResult {
  * interleave them (order rotated each round) so that a burst of load from elsewhere on the
  * machine does not land on one server only.
  */
-async function measureAll(servers: readonly { server: ServerKind; port: number }[], loader: Loader, opts: Options): Promise<ServerResult[]> {
+async function measureAll(servers: readonly { server: ServerKind; port: number; child?: ChildProcess }[], loader: Loader, opts: Options): Promise<ServerResult[]> {
   const running: Running[] = servers.map((s) => ({ ...s, throughput: [], latency: [] }));
   for (const r of running) {
     progress(`${r.server}: warm-up pass over the query file`);
@@ -678,12 +690,20 @@ async function measureAll(servers: readonly { server: ServerKind; port: number }
   for (let round = 0; round < opts.rounds; round++) {
     const order = running.map((_, i) => running[(i + round) % running.length]!);
     for (const r of order) {
+      r.child?.kill('SIGUSR1');
       const t = await loader.throughput(r.port, opts.seconds);
+      r.child?.kill('SIGUSR2');
       r.throughput.push(t);
       progress(`round ${round + 1}/${opts.rounds} ${r.server}: ${Math.round(t.qps)} q/s`);
     }
     for (const r of order) {
+      r.child?.kill('SIGUSR1');
+      // Each server sat idle while the others were measured; after idling, V8's first collections
+      // under load are slower (several ms) than in steady state, and that is not what the p99 at a
+      // sustained rate is about. Every server gets the same unmeasured pre-run.
+      await loader.latency(r.port, opts.latencyQps, opts.latencyPrerunSeconds);
       const l = await loader.latency(r.port, opts.latencyQps, opts.latencySeconds);
+      r.child?.kill('SIGUSR2');
       r.latency.push(l);
       progress(`round ${round + 1}/${opts.rounds} ${r.server}: p99 ${Math.round(percentile(l.latenciesMs, 99) * 1000) / 1000} ms at ${Math.round(l.qps)} q/s`);
     }
@@ -716,7 +736,7 @@ async function main(): Promise<void> {
     const queryFile = join(dir, 'queries.txt');
     writeFileSync(queryFile, queryLines(opts.names, opts.queries).join('\n') + '\n');
     const loader = haveDnsperf ? dnsperfLoader(queryFile) : nodeLoader(queryFile);
-    const servers: { server: ServerKind; port: number }[] = [];
+    const servers: { server: ServerKind; port: number; child?: ChildProcess }[] = [];
 
     // DCBT as configured by default, on a live chain, and with the answer cache off (the handler chain's speed).
     for (const kind of ['dcbt', 'dcbt-live', 'dcbt-nocache'] as const) {
@@ -724,7 +744,7 @@ async function main(): Promise<void> {
       const flags = { dcbt: [], 'dcbt-live': ['--live'], 'dcbt-nocache': ['--no-answer-cache'] }[kind];
       const dcbt = await startChild(['--serve', 'dcbt', '--names', String(opts.names), '--now-ms', String(opts.nowMs), ...flags]);
       children.push(dcbt.child);
-      servers.push({ server: kind, port: dcbt.info.port });
+      servers.push({ server: kind, port: dcbt.info.port, ...(kind === 'dcbt-live' ? { child: dcbt.child } : {}) });
     }
 
     // NSD on the exported zone
@@ -797,7 +817,7 @@ function printReport(r: BenchReport, opts: Options): void {
   const out: string[] = [];
   out.push(`DNS bench ${r.date}: ${r.names} names, ${r.queries}-query file (60 % existing, 20 % referral, 20 % NXDOMAIN, DO=1), ${r.machine.cpus} CPUs (${r.machine.model}), Node ${r.machine.node}, load average at the end ${r.machine.loadAverage.join(' ')}`);
   out.push(
-    `load: ${r.loadGenerator === 'dnsperf' ? 'dnsperf -T 1 -c 1 -D' : 'Node.js generator (no dnsperf)'}, ${r.rounds} rounds of ${opts.seconds} s per server (median shown); latency at ${opts.latencyQps} q/s offered, ${opts.latencySeconds} s per round (pooled)`,
+    `load: ${r.loadGenerator === 'dnsperf' ? 'dnsperf -T 1 -c 1 -D' : 'Node.js generator (no dnsperf)'}, ${r.rounds} rounds of ${opts.seconds} s per server (median shown); latency at ${opts.latencyQps} q/s offered, ${opts.latencySeconds} s per round after an unmeasured ${opts.latencyPrerunSeconds} s at that rate (pooled)`,
   );
   for (const note of r.notes) out.push(`note: ${note}`);
   out.push('');

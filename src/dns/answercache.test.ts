@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NameRecord } from '../chain/types.ts';
@@ -203,6 +204,53 @@ describe('answer cache', () => {
       await udpAsk(server.udpPort, buildQuery('alice.dcbt.test.', RRType.A, { id: 4 }));
       assert.equal(seen, 1, 'the hook saw the query: the cache was cleared when it was installed');
     } finally {
+      await server.close();
+    }
+  });
+
+  test('a hit is written into the buffer it is given when it fits, else into a new one', async () => {
+    const { cache } = cacheWithClock();
+    const view = fixtureView();
+    const q = buildQuery('alice.dcbt.test.', RRType.A, { id: 7, dnssecOk: true });
+    const built = await ask(cache, view, q);
+    const packet = Buffer.from(buildQuery('alice.dcbt.test.', RRType.A, { id: 8, dnssecOk: true }));
+    const into = Buffer.alloc(4096, 0xee);
+    const written = cache.hit(cache.key(packet)!, packet, view, into)!;
+    assert.equal(written.buffer, into.buffer, 'written in place');
+    assert.equal(written.length, built.reply!.length);
+    assert.equal(readReply(written).id, 8);
+    assert.deepEqual(written.subarray(2), Buffer.from(built.reply!.subarray(2)));
+    const small = Buffer.alloc(10);
+    const own = cache.hit(cache.key(packet)!, packet, view, small)!;
+    assert.notEqual(own.buffer, small.buffer, 'too small: a buffer of its own');
+    assert.deepEqual(own, written);
+  });
+
+  test('in the UDP server: a burst of cached queries gets every reply intact with its own id', async () => {
+    // Response rate limiting off: it would (rightly) slip or drop a burst of identical answers to one source.
+    const server = await startDnsServer({ host: '127.0.0.1', port: 0, view: () => fixtureView(), apex: fixtureApex(), keys, limits: { rrlResponsesPerSecond: 0 } });
+    const socket = createSocket('udp4');
+    try {
+      const names = ['alice', 'bob', 'nobody'];
+      const expected = new Map<string, Buffer>();
+      for (const n of names) expected.set(n, Buffer.from(await udpAsk(server.udpPort, buildQuery(`${n}.dcbt.test.`, RRType.A, { id: 0, dnssecOk: true }))).subarray(2));
+      const burst = 600;
+      const replies = new Map<number, Buffer>();
+      const done = new Promise<void>((resolve) => {
+        socket.on('message', (msg) => {
+          replies.set(msg.readUInt16BE(0), msg);
+          if (replies.size === burst) resolve();
+        });
+      });
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      // Sent without waiting, so many queries are read while earlier replies may still be in flight.
+      for (let id = 1; id <= burst; id++) socket.send(buildQuery(`${names[id % 3]}.dcbt.test.`, RRType.A, { id, dnssecOk: true }), server.udpPort, '127.0.0.1');
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      assert.ok(replies.size >= burst * 0.95, `most of the burst is answered (${replies.size} of ${burst}; UDP may drop a few)`);
+      for (const [id, reply] of replies) assert.deepEqual(reply.subarray(2), expected.get(names[id % 3]!), `reply ${id} is the answer for ${names[id % 3]}, byte for byte`);
+      assert.ok(server.stats.answerCacheHits >= replies.size);
+    } finally {
+      socket.close();
       await server.close();
     }
   });

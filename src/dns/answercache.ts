@@ -87,8 +87,11 @@ export class AnswerCache {
     return h >>> 0;
   }
 
-  /** A copy of the cached reply with the query's id, or undefined. */
-  hit(key: number, packet: Buffer, view: ZoneView): Buffer | undefined {
+  /**
+   * A copy of the cached reply with the query's id, or undefined. The copy is written into
+   * `into` when given and large enough (the server's reusable send buffer), else into a new buffer.
+   */
+  hit(key: number, packet: Buffer, view: ZoneView, into?: Buffer): Buffer | undefined {
     if (view.serial !== this.serial) this.advance(view);
     const entry = this.entries.get(key);
     if (entry === undefined || !sameQuery(entry.query, packet)) return undefined;
@@ -97,7 +100,7 @@ export class AnswerCache {
       return undefined;
     }
     this.stats.answerCacheHits++;
-    const out = Buffer.allocUnsafe(entry.wire.length);
+    const out = into && into.length >= entry.wire.length ? into.subarray(0, entry.wire.length) : Buffer.allocUnsafe(entry.wire.length);
     entry.wire.copy(out);
     out[0] = packet[0]!;
     out[1] = packet[1]!;
