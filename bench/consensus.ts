@@ -99,6 +99,17 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, pollMs =
   }
 }
 
+/** Waits until the blocks `rpc` finalises above `fromHeight` hold `count` transactions. */
+async function untilFinal(rpc: string, fromHeight: number, count: number, what: string): Promise<void> {
+  let counted = 0;
+  let seen = fromHeight;
+  await until(what, async () => {
+    const tip = (await status(rpc)).height;
+    for (; seen < tip; seen++) counted += ((await (await fetch(`${rpc}/v1/blocks/${seen + 1}`)).json()) as { txs: unknown[] }).txs.length;
+    return counted >= count ? true : undefined;
+  }, 100);
+}
+
 interface BlockSummary {
   height: number;
   txs: number;
@@ -201,15 +212,7 @@ async function main(): Promise<void> {
       }),
     );
     const sentSeconds = (performance.now() - started) / 1000;
-    // Count the transactions in the blocks the full node finalises from the start of the load.
-    let counted = 0;
-    let seen = loadFrom;
-    const done = async () => {
-      const tip = (await status(full.rpc)).height;
-      for (; seen < tip; seen++) counted += ((await (await fetch(`${full.rpc}/v1/blocks/${seen + 1}`)).json()) as { txs: unknown[] }).txs.length;
-      return counted >= TXS - refused ? true : undefined;
-    };
-    await until('every transaction final on the full node', done, 100);
+    await untilFinal(full.rpc, loadFrom, TXS - refused, 'every transaction final on the full node');
     const seconds = (performance.now() - started) / 1000;
     const cpuAfter = await Promise.all(nodes.map((n) => cpuMs(n.child.pid)));
     const cpuUsPerTx = cpuAfter.map((after, i) => (after === undefined || cpuBefore[i] === undefined ? undefined : Math.round(((after - cpuBefore[i]!) * 1000) / TXS)));
@@ -235,13 +238,7 @@ async function main(): Promise<void> {
     }
     await Promise.all(sends);
     const steadyEnded = Date.now();
-    let steadyCounted = 0;
-    let steadySeen = steadyFrom;
-    await until('the steady load final on the full node', async () => {
-      const tip = (await status(full.rpc)).height;
-      for (; steadySeen < tip; steadySeen++) steadyCounted += ((await (await fetch(`${full.rpc}/v1/blocks/${steadySeen + 1}`)).json()) as { txs: unknown[] }).txs.length;
-      return steadyCounted >= steady.txs.length ? true : undefined;
-    }, 100);
+    await untilFinal(full.rpc, steadyFrom, steady.txs.length, 'the steady load final on the full node');
     // Blocks made while the load was coming in (the last one may be the tail being drained).
     const steadyBlocks = (await blockSummaries(full.rpc, steadyFrom, (await status(full.rpc)).height)).filter((b) => b.txs > 0);
     const steadyBlockMs = mean(steadyBlocks.map((b) => b.ms));
