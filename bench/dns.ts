@@ -149,7 +149,12 @@ function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare'
     else if (arg === '--queries') opts.queries = Math.floor(num());
     else if (arg === '--latency-qps') opts.latencyQps = Math.floor(num());
     else if (arg === '--latency-seconds') opts.latencySeconds = num();
-    else if (arg === '--latency-prerun-seconds') opts.latencyPrerunSeconds = num();
+    else if (arg === '--latency-prerun-seconds') {
+      // 0 measures servers straight after their idle time, as the bench did before the pre-run.
+      const v = Number(value());
+      if (!Number.isFinite(v) || v < 0) throw new Error(`${arg} needs a number of seconds, 0 or more; ${usage}`);
+      opts.latencyPrerunSeconds = v;
+    }
     else if (arg === '--rounds') opts.rounds = Math.floor(num());
     else if (arg === '--workers') opts.workers = Math.floor(num());
     else if (arg === '--without') for (const t of value().split(',')) opts.without.add(t.trim());
@@ -701,7 +706,7 @@ async function measureAll(servers: readonly { server: ServerKind; port: number; 
       // Each server sat idle while the others were measured; after idling, V8's first collections
       // under load are slower (several ms) than in steady state, and that is not what the p99 at a
       // sustained rate is about. Every server gets the same unmeasured pre-run.
-      await loader.latency(r.port, opts.latencyQps, opts.latencyPrerunSeconds);
+      if (opts.latencyPrerunSeconds > 0) await loader.latency(r.port, opts.latencyQps, opts.latencyPrerunSeconds);
       const l = await loader.latency(r.port, opts.latencyQps, opts.latencySeconds);
       r.child?.kill('SIGUSR2');
       r.latency.push(l);

@@ -417,8 +417,8 @@ export class ChainNode {
    */
   async commitFinal(block: Block, commit: CommitCertificate): Promise<void> {
     verifyCommit(this.genesis, block.header, commit);
-    const known = this.checked?.hash === toHex(blockHash(block.header));
-    const verified = known ? this.verified : await this.verifyUnseen(block);
+    // A block checked here had its unseen signatures verified then.
+    const verified = this.checkedFor(block) ? this.verified : await this.verifyUnseen(block);
     return this.exclusive(async () => {
       const { height } = block.header;
       if (height <= this.tipValue.height) {
@@ -436,20 +436,29 @@ export class ChainNode {
    * whose envelope need not be verified again.
    */
   private async verifyUnseen(block: Block): Promise<{ has(id: string): boolean }> {
-    const unseen = block.txs.filter((tx) => !this.verified.has(toHex(txId(tx))));
-    if (unseen.length === 0) return this.verified;
-    const valid = await Promise.all(unseen.map((tx) => txSignatureValidAsync(tx)));
-    const forged = unseen.findIndex((_, i) => !valid[i]);
-    if (forged >= 0) throw badSignature(unseen[forged]!);
-    const ids = new Set(unseen.map((tx) => toHex(txId(tx))));
     const admitted = this.verified;
-    return { has: (id: string) => ids.has(id) || admitted.has(id) };
+    const unseen = new Map<string, Tx>();
+    for (const tx of block.txs) {
+      const id = toHex(txId(tx));
+      if (!admitted.has(id)) unseen.set(id, tx);
+    }
+    if (unseen.size === 0) return admitted;
+    const txs = [...unseen.values()];
+    const valid = await Promise.all(txs.map((tx) => txSignatureValidAsync(tx)));
+    const forged = valid.indexOf(false);
+    if (forged >= 0) throw badSignature(txs[forged]!);
+    return { has: (id: string) => unseen.has(id) || admitted.has(id) };
+  }
+
+  /** What building or checking `block` on the current tip left in `checked`, if that was this block. */
+  private checkedFor(block: Block): { readonly writes: WriteSet } | undefined {
+    const c = this.checked;
+    return c && c.hash === toHex(blockHash(block.header)) && c.parent === toHex(this.tipValue.hash) ? c : undefined;
   }
 
   /** Applies a finalised block through the pure transition and persists it. Caller holds the lock. */
   private async commitBlock(block: Block, commit: CommitCertificate, reader?: Awaited<ReturnType<StateStore['load']>>, verified: { has(id: string): boolean } = this.verified): Promise<void> {
-    const hash = toHex(blockHash(block.header));
-    const known = this.checked?.hash === hash && this.checked.parent === toHex(this.tipValue.hash) ? this.checked : undefined;
+    const known = this.checkedFor(block);
     this.checked = undefined;
     let writes: WriteSet;
     let tip: ChainTip;
