@@ -134,7 +134,10 @@ test('a validator that prevotes twice in one round is caught: the evidence is fi
     const rpc = await buildRpc(full);
     try {
       const listed = (await rpc.inject({ method: 'GET', url: '/v1/evidence' })).json() as { evidence: EvidenceJson[] };
-      assert.deepEqual(new Set(listed.evidence.map((e) => e.hash)), new Set(hashes));
+      // Node 3 (the offender's own node) also prevotes honestly in that round, so node 0 may hold a
+      // third vote by the same key and report more than one pair: every one reported is listed.
+      const listedHashes = new Set(listed.evidence.map((e) => e.hash));
+      for (const h of hashes) assert.ok(listedHashes.has(h), `evidence ${h} is listed`);
       for (const e of listed.evidence) {
         assert.equal(e.offender, toHex(offender.publicKey));
         assert.equal(e.kind, 'duplicate-vote');
