@@ -41,9 +41,11 @@ import { createInterface } from 'node:readline';
 import type { DnsRecord, NameRecord } from '../src/chain/types.ts';
 import { handleQuery } from '../src/dns/chain.ts';
 import { keyPairFromPrivate } from '../src/dns/dnssec.ts';
+import { DEFAULT_NODE_UDP_WORKERS } from '../src/dns/limits.ts';
 import { buildQuery } from '../src/dns/querykit.ts';
 import { aaaaRdata, aRdata, concat, nameRdata, RRType, u16 } from '../src/dns/rdata.ts';
 import { createDnsEnv, startDnsServer } from '../src/dns/server.ts';
+import type { DnsServer } from '../src/dns/server.ts';
 import type { DnssecKeys } from '../src/dns/signer.ts';
 import { freePort } from '../src/dns/testkit.ts';
 import { nameFromText } from '../src/dns/wire.ts';
@@ -70,7 +72,8 @@ interface Options {
   /** Unmeasured run at the offered rate just before each latency run: the window is steady state. */
   latencyPrerunSeconds: number;
   rounds: number;
-  workers: number;
+  /** UDP worker threads of DCBT's servers (as `dcbt node --dns-udp-workers`). */
+  udpWorkers: number;
   without: Set<string>;
   json: boolean;
 }
@@ -116,7 +119,7 @@ const WARMUP_TIMEOUT_S = 120;
 const READY_TIMEOUT_MS = 600_000;
 const ZONE_EXPORT_TIMEOUT_MS = 3 * 3600_000;
 
-const usage = 'usage: bench/dns.ts [--names N] [--seconds S] [--queries N] [--latency-qps Q] [--latency-seconds S] [--latency-prerun-seconds S] [--rounds N] [--without dnsperf,nsd] [--json]';
+const usage = 'usage: bench/dns.ts [--names N] [--seconds S] [--queries N] [--latency-qps Q] [--latency-seconds S] [--latency-prerun-seconds S] [--rounds N] [--udp-workers N] [--without dnsperf,nsd] [--json]';
 
 function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare' | 'bare-table' | 'load' | 'zonefile'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean; live?: boolean } {
   const opts: Options & { serve?: 'dcbt' | 'bare' | 'bare-table' | 'load' | 'zonefile'; nowMs: number; responseHex?: string; port?: number; file?: string; qps?: number; once?: boolean; answerCache?: boolean; live?: boolean } = {
@@ -127,7 +130,7 @@ function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare'
     latencySeconds: 5,
     latencyPrerunSeconds: 2,
     rounds: 3,
-    workers: 1,
+    udpWorkers: DEFAULT_NODE_UDP_WORKERS,
     without: new Set(),
     json: false,
     nowMs: Date.now(),
@@ -156,7 +159,11 @@ function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare'
       opts.latencyPrerunSeconds = v;
     }
     else if (arg === '--rounds') opts.rounds = Math.floor(num());
-    else if (arg === '--workers') opts.workers = Math.floor(num());
+    else if (arg === '--udp-workers') {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < 0) throw new Error(`${arg} needs a whole number, 0 or more; ${usage}`);
+      opts.udpWorkers = v;
+    }
     else if (arg === '--without') for (const t of value().split(',')) opts.without.add(t.trim());
     else if (arg === '--json') opts.json = true;
     // Child process modes.
@@ -256,7 +263,7 @@ function exitWithParent(): void {
   }, 1000).unref();
 }
 
-async function serveDcbt(names: number, nowMs: number, port: number, answerCache: boolean, live: boolean): Promise<void> {
+async function serveDcbt(names: number, nowMs: number, port: number, answerCache: boolean, live: boolean, udpWorkers: number): Promise<void> {
   exitWithParent();
   const base = benchView(names, nowMs);
   let view = base;
@@ -294,10 +301,12 @@ async function serveDcbt(names: number, nowMs: number, port: number, answerCache
       changed.set(serial, labels);
       changed.delete(serial - 64);
       view = { ...base, serial, lookup, changedSince };
+      server?.viewChanged();
     }, LIVE_BLOCK_INTERVAL_MS).unref();
   }
-  const limits = { rrlResponsesPerSecond: 0, ...(answerCache ? {} : { answerCacheEntriesMax: 0 }) };
-  const server = await startDnsServer({ host: '127.0.0.1', port, view: () => view, apex: benchApex, keys: benchKeys(), limits });
+  let server: DnsServer | undefined;
+  const limits = { rrlResponsesPerSecond: 0, udpWorkers, ...(answerCache ? {} : { answerCacheEntriesMax: 0 }) };
+  server = await startDnsServer({ host: '127.0.0.1', port, view: () => view, apex: benchApex, keys: benchKeys(), limits });
   const kind = live ? 'dcbt-live' : answerCache ? 'dcbt' : 'dcbt-nocache';
   process.on('SIGTERM', () => {
     const { answerCacheHits, answerCacheMisses, queries, udpDropped } = server.stats;
@@ -718,7 +727,7 @@ async function measureAll(servers: readonly { server: ServerKind; port: number; 
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  if (opts.serve === 'dcbt') return serveDcbt(opts.names, opts.nowMs, opts.port ?? 0, opts.answerCache !== false, opts.live === true);
+  if (opts.serve === 'dcbt') return serveDcbt(opts.names, opts.nowMs, opts.port ?? 0, opts.answerCache !== false, opts.live === true, opts.udpWorkers);
   if (opts.serve === 'bare') return serveBare(opts.responseHex ?? '', opts.port ?? 0);
   if (opts.serve === 'bare-table') return serveBareTable(opts.names, opts.nowMs, opts.file!, opts.port ?? 0);
   if (opts.serve === 'zonefile') return writeZoneFile(opts.file!, opts.names, opts.nowMs);
@@ -747,7 +756,7 @@ async function main(): Promise<void> {
     for (const kind of ['dcbt', 'dcbt-live', 'dcbt-nocache'] as const) {
       progress(`${kind}: starting with ${opts.names} names`);
       const flags = { dcbt: [], 'dcbt-live': ['--live'], 'dcbt-nocache': ['--no-answer-cache'] }[kind];
-      const dcbt = await startChild(['--serve', 'dcbt', '--names', String(opts.names), '--now-ms', String(opts.nowMs), ...flags]);
+      const dcbt = await startChild(['--serve', 'dcbt', '--names', String(opts.names), '--now-ms', String(opts.nowMs), '--udp-workers', String(opts.udpWorkers), ...flags]);
       children.push(dcbt.child);
       servers.push({ server: kind, port: dcbt.info.port, ...(kind === 'dcbt-live' ? { child: dcbt.child } : {}) });
     }

@@ -53,6 +53,47 @@ export interface AnswerCacheOptions {
   readonly nowMs: () => number;
 }
 
+/** What the cache reads of a view: a UDP worker thread has only this much of the node's. */
+export type CacheView = Pick<ZoneView, 'serial' | 'timeMs' | 'changedSince'>;
+
+/** How a reply was built, which decides how long it stays right (see the rules above). */
+export interface AnswerMeta {
+  /** The view serial it was built at. */
+  readonly serial: number;
+  readonly labels: readonly string[];
+  /** It read the serial (an SOA in it): positive ones go at any new serial. */
+  readonly usesSerial: boolean;
+  /** View time from which it may be wrong: the earliest expiry among consulted names. */
+  readonly validUntilViewMs: number;
+}
+
+/**
+ * An env whose view records what the chain consults while answering one query; `meta()` then
+ * tells the cache how long the reply stays right.
+ */
+export function trackLookups(env: DnsEnv, view: ZoneView): { readonly env: DnsEnv; meta(): AnswerMeta } {
+  let validUntilViewMs = Number.POSITIVE_INFINITY;
+  const labels: string[] = [];
+  let usesSerial = false;
+  const tracked = Object.create(view, {
+    lookup: {
+      value: async (label: string) => {
+        labels.push(label);
+        const record = await view.lookup(label);
+        if (record && record.expiresAtMs > view.timeMs) validUntilViewMs = Math.min(validUntilViewMs, record.expiresAtMs);
+        return record;
+      },
+    },
+    serial: {
+      get: () => {
+        usesSerial = true;
+        return view.serial;
+      },
+    },
+  }) as ZoneView;
+  return { env: { ...env, view: () => tracked }, meta: () => ({ serial: view.serial, labels, usesSerial, validUntilViewMs }) };
+}
+
 /** Queries longer than this are not cached (a query is a question and an OPT: ~50 bytes). */
 export const answerCacheQueryBytesMax = 512;
 const SERVFAIL = 2;
@@ -91,7 +132,7 @@ export class AnswerCache {
    * A copy of the cached reply with the query's id, or undefined. The copy is written into
    * `into` when given and large enough (the server's reusable send buffer), else into a new buffer.
    */
-  hit(key: number, packet: Buffer, view: ZoneView, into?: Buffer): Buffer | undefined {
+  hit(key: number, packet: Buffer, view: CacheView, into?: Buffer): Buffer | undefined {
     if (view.serial !== this.serial) this.advance(view);
     const entry = this.entries.get(key);
     if (entry === undefined || !sameQuery(entry.query, packet)) return undefined;
@@ -114,47 +155,39 @@ export class AnswerCache {
   miss(key: number, packet: Buffer, env: DnsEnv, view: ZoneView): { readonly env: DnsEnv; store(wire: Uint8Array): void } {
     this.stats.answerCacheMisses++;
     if (view.serial !== this.serial) this.advance(view);
+    const tracked = trackLookups(env, view);
     const query = Buffer.from(packet.subarray(2));
-    let validUntilViewMs = Number.POSITIVE_INFINITY;
-    const labels: string[] = [];
-    let usesSerial = false;
-    const tracked = Object.create(view, {
-      lookup: {
-        value: async (label: string) => {
-          labels.push(label);
-          const record = await view.lookup(label);
-          if (record && record.expiresAtMs > view.timeMs) validUntilViewMs = Math.min(validUntilViewMs, record.expiresAtMs);
-          return record;
-        },
-      },
-      serial: {
-        get: () => {
-          usesSerial = true;
-          return view.serial;
-        },
-      },
-    }) as ZoneView;
-    return {
-      env: { ...env, view: () => tracked },
-      store: (wire) => {
-        if (wire.length < headerBytes || (wire[3]! & 0x0f) === SERVFAIL) return;
-        // Built at a serial the cache has since moved past: it may miss a change; not kept.
-        if (view.serial !== this.serial) return;
-        while (this.entries.size >= this.opts.entriesMax) {
-          const oldest = this.entries.keys().next().value;
-          if (oldest === undefined) break;
-          this.entries.delete(oldest);
-        }
-        this.entries.delete(key);
-        // A referral has no answer either, but no SOA: only answers that read the serial are negative ones.
-        const negative = usesSerial && isNegative(wire);
-        // Lifetime 50–100 % of the maximum age, spread by the key: entries made together (a
-        // warm-up, the first queries after a new serial) are not all rebuilt at the same moment later.
-        const maxAgeMs = negative ? Math.min(this.opts.maxAgeMs, this.opts.negativeMaxAgeMs ?? this.opts.maxAgeMs) : this.opts.maxAgeMs;
-        const lifetimeMs = maxAgeMs * (0.5 + 0.5 * ((key & 0xffff) / 0xffff));
-        this.entries.set(key, { query, wire: Buffer.from(wire), labels, dropOnNewSerial: usesSerial && !negative, validUntilViewMs, staleAtMs: this.opts.nowMs() + lifetimeMs });
-      },
-    };
+    return { env: tracked.env, store: (wire) => this.storeQuery(key, query, wire, tracked.meta()) };
+  }
+
+  /** Counts a miss whose reply is built elsewhere (another thread) and handed to `store`. */
+  countMiss(view: CacheView): void {
+    this.stats.answerCacheMisses++;
+    if (view.serial !== this.serial) this.advance(view);
+  }
+
+  /** Keeps the reply `wire` to the query `packet`, built with `trackLookups` as `meta` says. */
+  store(key: number, packet: Uint8Array, wire: Uint8Array, meta: AnswerMeta): void {
+    this.storeQuery(key, Buffer.from(packet.subarray(2)), wire, meta);
+  }
+
+  private storeQuery(key: number, query: Buffer, wire: Uint8Array, meta: AnswerMeta): void {
+    if (wire.length < headerBytes || (wire[3]! & 0x0f) === SERVFAIL) return;
+    // Built at a serial the cache has since moved past (or not reached yet): it may miss a change; not kept.
+    if (meta.serial !== this.serial) return;
+    while (this.entries.size >= this.opts.entriesMax) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+    this.entries.delete(key);
+    // A referral has no answer either, but no SOA: only answers that read the serial are negative ones.
+    const negative = meta.usesSerial && isNegative(wire);
+    // Lifetime 50–100 % of the maximum age, spread by the key: entries made together (a
+    // warm-up, the first queries after a new serial) are not all rebuilt at the same moment later.
+    const maxAgeMs = negative ? Math.min(this.opts.maxAgeMs, this.opts.negativeMaxAgeMs ?? this.opts.maxAgeMs) : this.opts.maxAgeMs;
+    const lifetimeMs = maxAgeMs * (0.5 + 0.5 * ((key & 0xffff) / 0xffff));
+    this.entries.set(key, { query, wire: Buffer.from(wire), labels: meta.labels, dropOnNewSerial: meta.usesSerial && !negative, validUntilViewMs: meta.validUntilViewMs, staleAtMs: this.opts.nowMs() + lifetimeMs });
   }
 
   clear(): void {
@@ -162,7 +195,7 @@ export class AnswerCache {
   }
 
   /** Moves the cache to the view's serial, dropping what the blocks in between may have changed. */
-  private advance(view: ZoneView): void {
+  private advance(view: CacheView): void {
     const from = this.serial;
     this.serial = view.serial;
     const changed = from !== undefined && view.serial > from ? view.changedSince?.(from) : undefined;

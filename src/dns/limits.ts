@@ -41,6 +41,13 @@ export interface DnsLimits {
   readonly rrlIpv6PrefixBits: number;
   /** DNS over HTTPS: the largest POST body or decoded GET `dns` parameter (413 / 414 beyond). */
   readonly dohBodyBytesMax: number;
+  /**
+   * Worker threads serving UDP (`udp-threads.ts`): 0 serves it on the calling thread; 1 moves the
+   * socket and the answer cache off it; more share the port (SO_REUSEPORT) to use more cores.
+   */
+  readonly udpWorkers: number;
+  /** How often UDP workers are told about a changed view when nobody calls `viewChanged()`. */
+  readonly udpWorkerViewPollMs: number;
   /** Finished UDP replies kept for repeated queries (`answercache.ts`); 0 turns the cache off. */
   readonly answerCacheEntriesMax: number;
   /** A cached reply is rebuilt after 50–100 % of this (spread per entry) even if nothing changed. */
@@ -51,6 +58,12 @@ export interface DnsLimits {
    */
   readonly answerCacheNegativeMaxAgeMs: number;
 }
+
+/**
+ * UDP worker threads a node's DNS server (`dcbt node`, `dcbt start`) runs unless told otherwise:
+ * one, so cached answers never wait for the chain's work. The library default stays 0.
+ */
+export const DEFAULT_NODE_UDP_WORKERS = 1;
 
 export const DEFAULT_DNS_LIMITS: DnsLimits = {
   udpPayloadBytesMax: 1232,
@@ -72,6 +85,8 @@ export const DEFAULT_DNS_LIMITS: DnsLimits = {
   rrlIpv4PrefixBits: 24,
   rrlIpv6PrefixBits: 56,
   dohBodyBytesMax: 65_535,
+  udpWorkers: 0,
+  udpWorkerViewPollMs: 50,
   answerCacheEntriesMax: 50_000,
   answerCacheMaxAgeMs: 300_000,
   answerCacheNegativeMaxAgeMs: 30_000,

@@ -15,6 +15,8 @@ import { DEFAULT_DNS_LIMITS } from './limits.ts';
 import { rrlFromLimits } from './rrl.ts';
 import { answerCacheFromLimits } from './answercache.ts';
 import type { AnswerCacheStats } from './answercache.ts';
+import { startUdpThreads } from './udp-threads.ts';
+import type { CounterName, UdpThreads } from './udp-threads.ts';
 import type { DnssecKeys } from './signer.ts';
 import { Signer } from './signer.ts';
 import type { ApexConfig, ZoneView } from './zone.ts';
@@ -46,6 +48,8 @@ export interface DnsServerStats extends DnsStats, AnswerCacheStats {
   /** UDP responses that response rate limiting dropped, or sent as an empty TC=1 reply instead (`rrl.ts`). */
   rrlDropped: number;
   rrlSlipped: number;
+  /** UDP worker threads started again after dying (`limits.udpWorkers` > 0). */
+  udpWorkerRestarts: number;
 }
 
 export interface DnsServer {
@@ -56,6 +60,11 @@ export interface DnsServer {
   readonly stats: DnsServerStats;
   /** Installs (or with undefined removes) the hook that sees every packet before the chain. */
   setPacketHook(hook: DnsPacketHook | undefined): void;
+  /**
+   * Says the view has changed (a block was finalised). UDP worker threads learn of it at once
+   * instead of at their next poll; without workers every query reads the view anyway.
+   */
+  viewChanged(): void;
   close(): Promise<void>;
 }
 
@@ -115,9 +124,10 @@ function bindUdp(socket: UdpSocket, host: string, port: number): Promise<number>
 export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer> {
   const env = createDnsEnv(opts);
   const { limits } = env;
-  const stats: DnsServerStats = Object.assign(env.stats, { udpDropped: 0, udpSendErrors: 0, tcpConnections: 0, tcpRejected: 0, tcpIdleClosed: 0, rrlDropped: 0, rrlSlipped: 0, answerCacheHits: 0, answerCacheMisses: 0 });
+  const stats: DnsServerStats = Object.assign(env.stats, { udpDropped: 0, udpSendErrors: 0, tcpConnections: 0, tcpRejected: 0, tcpIdleClosed: 0, rrlDropped: 0, rrlSlipped: 0, answerCacheHits: 0, answerCacheMisses: 0, udpWorkerRestarts: 0 });
   const rrl = rrlFromLimits(limits);
-  const answerCache = answerCacheFromLimits(limits, stats);
+  // With UDP worker threads each keeps its own cache; TCP answers are not cached.
+  const answerCache = limits.udpWorkers > 0 ? undefined : answerCacheFromLimits(limits, stats);
   const family = isIPv6(opts.host) ? 'udp6' : 'udp4';
   let closed = false;
   let packetHook: DnsPacketHook | undefined;
@@ -263,23 +273,40 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   };
 
   let udp: UdpSocket | undefined;
+  let threads: UdpThreads | undefined;
   let tcpPort = 0;
   let udpPort = 0;
-  for (let attempt = 0; attempt < portBindAttemptsMax && !udp; attempt++) {
+  for (let attempt = 0; attempt < portBindAttemptsMax && !udp && !threads; attempt++) {
     tcpPort = await listenTcp(tcp, opts.host, opts.port);
-    const candidate = makeUdp();
     try {
-      udpPort = await bindUdp(candidate, opts.host, tcpPort);
-      udp = candidate;
+      if (limits.udpWorkers > 0) {
+        threads = await startUdpThreads({ host: opts.host, port: tcpPort, family, count: limits.udpWorkers, env, answer: (packet, ctx, queryEnv) => answer(packet, ctx, queryEnv ?? env) });
+        udpPort = threads.port;
+      } else {
+        const candidate = makeUdp();
+        try {
+          udpPort = await bindUdp(candidate, opts.host, tcpPort);
+        } catch (error) {
+          candidate.close();
+          throw error;
+        }
+        udp = candidate;
+      }
     } catch (error) {
-      candidate.close();
       await new Promise<void>((resolve) => tcp.close(() => resolve()));
-      if (opts.port !== 0) throw new DnsConfigError(`cannot bind UDP ${opts.host}:${opts.port}: ${String(error)}`, { port: opts.port });
+      if (opts.port !== 0) throw error instanceof DnsConfigError ? error : new DnsConfigError(`cannot bind UDP ${opts.host}:${opts.port}: ${String(error)}`, { port: opts.port });
     }
   }
-  if (!udp) throw new DnsConfigError(`no port free for both UDP and TCP on ${opts.host} after ${portBindAttemptsMax} attempts`);
-  udp.on('error', () => stats.udpSendErrors++);
+  if (!udp && !threads) throw new DnsConfigError(`no port free for both UDP and TCP on ${opts.host} after ${portBindAttemptsMax} attempts`);
+  udp?.on('error', () => stats.udpSendErrors++);
   const boundUdp = udp;
+  if (threads) {
+    // The UDP counters live in the workers' shared array: read there, not kept here.
+    const t = threads;
+    const shared: readonly CounterName[] = ['udpDropped', 'udpSendErrors', 'rrlDropped', 'rrlSlipped', 'answerCacheHits', 'answerCacheMisses'];
+    for (const name of shared) Object.defineProperty(stats, name, { get: () => t.counter(name), enumerable: true, configurable: true });
+    Object.defineProperty(stats, 'udpWorkerRestarts', { get: () => t.restarts, enumerable: true, configurable: true });
+  }
 
   return {
     host: opts.host,
@@ -290,13 +317,15 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     setPacketHook: (hook) => {
       packetHook = hook;
       answerCache?.clear();
+      threads?.clear();
     },
+    viewChanged: () => threads?.viewChanged(),
     close: async () => {
       if (closed) return;
       closed = true;
       for (const s of sockets) s.destroy();
       await Promise.all([
-        new Promise<void>((resolve) => boundUdp.close(() => resolve())),
+        boundUdp ? new Promise<void>((resolve) => boundUdp.close(() => resolve())) : threads!.close(),
         new Promise<void>((resolve) => tcp.close(() => resolve())),
       ]);
     },

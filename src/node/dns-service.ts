@@ -5,6 +5,7 @@
  * from genesis; this node signs with its own ZSK from `zsk.key` in the data dir; a devnet node
  * that also holds the KSK (`ksk.key`) can re-sign the key set itself.
  */
+import { DEFAULT_NODE_UDP_WORKERS } from '../dns/limits.ts';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fromHex } from '../chain/hash.ts';
@@ -111,6 +112,8 @@ export interface NodeDnsOptions {
   readonly transferTsig?: TsigKeyConfig;
   /** Secondaries to NOTIFY after each finalised block. */
   readonly notify?: readonly NotifyTarget[];
+  /** Worker threads serving UDP (default 1: cached answers never wait for the chain's work; `DnsLimits.udpWorkers`). */
+  readonly udpWorkers?: number;
 }
 
 export interface NodeDns {
@@ -126,9 +129,11 @@ export interface NodeDns {
 export async function startNodeDns(node: ChainNode, options: NodeDnsOptions): Promise<NodeDns> {
   const keys = await loadNodeDnssecKeys(node.dataDir, node.genesis, Date.now());
   const view = zoneViewOf(node);
-  const server = await startDnsServer({ host: options.host, port: options.port, view, apex: apexConfig(node.genesis), ...(keys ? { keys } : {}) });
+  const server = await startDnsServer({ host: options.host, port: options.port, view, apex: apexConfig(node.genesis), ...(keys ? { keys } : {}), limits: { udpWorkers: options.udpWorkers ?? DEFAULT_NODE_UDP_WORKERS } });
+  // UDP workers hold their own answer caches: tell them of each block as it is final.
+  const offView = node.onBlock(() => server.viewChanged());
   let transfer: ZoneTransfer | undefined;
-  let unsubscribe = () => {};
+  let unsubscribe = () => void offView();
   if ((options.transferAllow ?? []).length > 0) {
     try {
       transfer = await startZoneTransfer({
@@ -140,12 +145,16 @@ export async function startNodeDns(node: ChainNode, options: NodeDnsOptions): Pr
         limits: { serialPollMs: 0 },
       });
     } catch (error) {
+      offView();
       await server.close();
       throw error;
     }
     const xfr = transfer;
     const off = node.onBlock(() => void xfr.notifyChanged().catch(() => undefined));
-    unsubscribe = () => void off();
+    unsubscribe = () => {
+      offView();
+      off();
+    };
   }
   return {
     server,

@@ -7,12 +7,13 @@ import { bytesEqual } from '../../chain/hash.ts';
 import { registerDoh } from '../../dns/index.ts';
 import { DcbtError } from '../../errors.ts';
 import { readJsonIfExists } from '../../files.ts';
+import { DEFAULT_NODE_UDP_WORKERS } from '../../dns/limits.ts';
 import { exportNodeZone, startNodeDns } from '../../node/dns-service.ts';
 import { NetworkNode } from '../../node/network.ts';
 import { loadNodeConfig, loadNodeKeys } from '../../node/testnet.ts';
 import { buildRpc } from '../../rpc/server.ts';
 import { Output } from '../output.ts';
-import { port } from './start.ts';
+import { port, udpWorkers } from './start.ts';
 
 const STALL_REPORT_INTERVAL_MS = 5000;
 
@@ -22,6 +23,7 @@ interface NodeFlags {
   host?: string;
   rpcPort?: string;
   dnsPort?: string;
+  dnsUdpWorkers: string;
   p2pPort?: string;
   bootstrap?: string[];
 }
@@ -36,6 +38,7 @@ export function registerNodeCommand(program: Command): void {
     .option('--rpc-port <n>', 'RPC port (default from node.json)')
     .option('--dns-port <n>', 'DNS port, UDP and TCP (default from node.json)')
     .option('--p2p-port <n>', 'libp2p TCP port (default from node.json)')
+    .option('--dns-udp-workers <n>', 'threads answering DNS over UDP (0 = on the main thread; more than 1 share the port)', String(DEFAULT_NODE_UDP_WORKERS))
     .option('--bootstrap <multiaddr...>', 'peers to connect to (default from node.json)')
     .action(async (flags: NodeFlags, cmd: Command) => {
       const out = new Output({ json: Boolean(cmd.optsWithGlobals().json) });
@@ -62,7 +65,7 @@ export function registerNodeCommand(program: Command): void {
         log,
       });
       const { chain } = node;
-      const dnsNode = await startNodeDns(chain, { host, port: dnsPort, transferAllow: ['127.0.0.1', '::1'] });
+      const dnsNode = await startNodeDns(chain, { host, port: dnsPort, transferAllow: ['127.0.0.1', '::1'] , udpWorkers: udpWorkers(flags.dnsUdpWorkers) });
       const rpc = await buildRpc(chain, undefined, { zoneText: () => exportNodeZone(chain) });
       await registerDoh(rpc, dnsNode.server.env);
       await rpc.listen({ host, port: rpcPort });

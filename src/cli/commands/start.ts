@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { ChainNode } from '../../node/node.ts';
 import { ensureDevnet } from '../../node/devnet.ts';
 import { buildRpc } from '../../rpc/server.ts';
+import { DEFAULT_NODE_UDP_WORKERS } from '../../dns/limits.ts';
 import { exportNodeZone, genesisKsk, startNodeDns } from '../../node/dns-service.ts';
 import { registerDoh, unboundTrustAnchor } from '../../dns/index.ts';
 import { startHub } from '../../hub/server.ts';
@@ -19,6 +20,7 @@ interface StartFlags {
   host: string;
   rpcPort: string;
   dnsPort: string;
+  dnsUdpWorkers: string;
   hubPort: string;
   json?: boolean;
 }
@@ -28,6 +30,14 @@ export function port(value: string, flag: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new DcbtError('BAD_ARGUMENT', `${flag} must be a port number 0–65535 (0 picks a free one), not "${value}"`, { flag });
   return n;
 }
+
+/** Threads for DNS over UDP: a small whole number (each is a thread with its own answer cache). */
+export function udpWorkers(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > UDP_WORKERS_MAX) throw new DcbtError('BAD_ARGUMENT', `--dns-udp-workers must be a whole number 0–${UDP_WORKERS_MAX}, not "${value}"`, { flag: '--dns-udp-workers' });
+  return n;
+}
+const UDP_WORKERS_MAX = 64;
 
 function transferOptions(flags: StartFlags) {
   const transferAllow = flags.xfrAllow.includes('none') ? [] : flags.xfrAllow;
@@ -54,6 +64,7 @@ export function registerStartCommand(program: Command): void {
     .option('--rpc-port <n>', 'RPC port (0 = any free port)', String(DEFAULT_PORTS.rpc))
     .option('--dns-port <n>', 'DNS port, UDP and TCP (0 = any free port)', String(DEFAULT_PORTS.dns))
     .option('--hub-port <n>', 'hub port (0 = any free port)', String(DEFAULT_PORTS.hub))
+    .option('--dns-udp-workers <n>', 'threads answering DNS over UDP (0 = on the main thread; more than 1 share the port)', String(DEFAULT_NODE_UDP_WORKERS))
     .option('--xfr-allow <cidr...>', 'who may transfer the zone by AXFR/IXFR (addresses or prefixes; "none" for nobody)', ['127.0.0.1', '::1'])
     .option('--notify <host:port...>', 'secondaries to NOTIFY after each block, e.g. 127.0.0.1:5300')
     .option('--tsig <name:base64secret>', 'require transfers signed with this hmac-sha256 TSIG key')
@@ -68,7 +79,7 @@ export function registerStartCommand(program: Command): void {
       const devnet = await ensureDevnet(flags.dataDir);
       if (devnet.created) out.progress(`created a new devnet in ${flags.dataDir} (genesis.json, validator.key)`);
       const node = await ChainNode.open({ dataDir: flags.dataDir, genesis: devnet.genesis, validatorKey: devnet.validatorKey });
-      const dnsNode = await startNodeDns(node, { host: flags.host, port: dnsPort, ...transferOptions(flags) });
+      const dnsNode = await startNodeDns(node, { host: flags.host, port: dnsPort, ...transferOptions(flags) , udpWorkers: udpWorkers(flags.dnsUdpWorkers) });
       const dns = dnsNode.server;
       const rpc = await buildRpc(node, undefined, { zoneText: () => exportNodeZone(node) });
       // DNS over HTTPS (RFC 8484) on the node's HTTP port, answered by the same handler chain.

@@ -1,0 +1,211 @@
+/**
+ * UDP served by worker threads (`udp-worker.ts`), the main thread's side: starts the workers on
+ * the server's port, answers the queries they pass on with the handler chain, tells them about
+ * each new view, and sums their counters (a shared array each worker writes its own slice of).
+ *
+ * With one worker (what `dcbt node` runs) the socket is the worker's alone; with more, each binds
+ * the port with SO_REUSEPORT and the kernel spreads clients over them by address and port.
+ */
+import { Worker } from 'node:worker_threads';
+import type { DnsEnv } from './chain.ts';
+import type { AnswerMeta } from './answercache.ts';
+import { trackLookups } from './answercache.ts';
+import { DnsConfigError } from './errors.ts';
+import type { DnsLimits } from './limits.ts';
+
+/** The counters each worker keeps, as indexes into its slice of the shared array. */
+export const Counter = { udpDropped: 0, udpSendErrors: 1, rrlDropped: 2, rrlSlipped: 3, answerCacheHits: 4, answerCacheMisses: 5 } as const;
+export type CounterName = keyof typeof Counter;
+export const COUNTERS = 6;
+
+/** A worker whose view time has drifted this far from the main thread's is sent the view again. */
+const VIEW_TIME_DRIFT_MS_MAX = 250;
+/** How long a closing worker gets to close its socket before it is terminated. */
+const WORKER_CLOSE_TIMEOUT_MS = 2000;
+/** A worker that died is started again after this long (it may have crashed on a bad packet). */
+const WORKER_RESTART_DELAY_MS = 100;
+
+export interface UdpWorkerData {
+  readonly index: number;
+  readonly counters: SharedArrayBuffer;
+  readonly host: string;
+  readonly port: number;
+  readonly family: 'udp4' | 'udp6';
+  readonly reusePort: boolean;
+  readonly limits: DnsLimits;
+  readonly view: { readonly serial: number; readonly timeMs: number };
+}
+
+export type FromMain =
+  | { readonly type: 'view'; readonly serial: number; readonly timeMs: number; readonly changed: readonly string[] | null }
+  | { readonly type: 'reply'; readonly id: number; readonly wire: Uint8Array | null; readonly meta?: AnswerMeta | undefined }
+  | { readonly type: 'send'; readonly wire: Uint8Array; readonly address: string; readonly port: number }
+  | { readonly type: 'clear' }
+  | { readonly type: 'close' };
+
+export type FromWorker =
+  | { readonly type: 'bound'; readonly port: number }
+  | { readonly type: 'bind-error'; readonly message: string }
+  | { readonly type: 'query'; readonly id: number; readonly packet: Uint8Array; readonly address: string; readonly port: number; readonly cacheable: boolean }
+  | { readonly type: 'closed' };
+
+/** Answers one packet as the server does over UDP: `send` carries a packet hook's own replies. */
+export type UdpAnswer = (
+  packet: Uint8Array,
+  ctx: { readonly transport: 'udp'; readonly remoteAddress: string; send(wire: Uint8Array): Promise<void> },
+  env: DnsEnv | undefined,
+) => Promise<Uint8Array | null | 'sent'>;
+
+export interface UdpThreadsOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly family: 'udp4' | 'udp6';
+  readonly count: number;
+  readonly env: DnsEnv;
+  readonly answer: UdpAnswer;
+}
+
+export interface UdpThreads {
+  readonly port: number;
+  /** The sum of one counter over all workers. */
+  counter(name: CounterName): number;
+  /** Workers started again after dying. */
+  readonly restarts: number;
+  /** Tells the workers about the view now (also polled every `udpWorkerViewPollMs`). */
+  viewChanged(): void;
+  /** Empties every worker's answer cache. */
+  clear(): void;
+  close(): Promise<void>;
+}
+
+export async function startUdpThreads(opts: UdpThreadsOptions): Promise<UdpThreads> {
+  const { env, count } = opts;
+  const { limits } = env;
+  const counters = new SharedArrayBuffer(count * COUNTERS * 8);
+  const sums = new Float64Array(counters);
+  const workers: (Worker | undefined)[] = new Array(count).fill(undefined);
+  let closing = false;
+  let restarts = 0;
+
+  const first = env.view();
+  let sentSerial = first.serial;
+  let sentTimeMs = first.timeMs;
+  let sentAtMs = performance.now();
+  const broadcast = (message: FromMain): void => {
+    for (const w of workers) w?.postMessage(message);
+  };
+  const pushView = (): void => {
+    const view = env.view();
+    const drift = Math.abs(view.timeMs - (sentTimeMs + performance.now() - sentAtMs));
+    if (view.serial === sentSerial && drift < VIEW_TIME_DRIFT_MS_MAX) return;
+    const changed = view.serial > sentSerial ? view.changedSince?.(sentSerial) : undefined;
+    broadcast({ type: 'view', serial: view.serial, timeMs: view.timeMs, changed: changed ? [...changed] : null });
+    sentSerial = view.serial;
+    sentTimeMs = view.timeMs;
+    sentAtMs = performance.now();
+  };
+
+  const answerQuery = async (worker: Worker, m: Extract<FromWorker, { type: 'query' }>): Promise<void> => {
+    // The worker must know the view this reply is built at before the reply (messages keep their order).
+    pushView();
+    const tracked = m.cacheable ? trackLookups(env, env.view()) : undefined;
+    const send = (wire: Uint8Array): Promise<void> => {
+      worker.postMessage({ type: 'send', wire, address: m.address, port: m.port } satisfies FromMain);
+      return Promise.resolve();
+    };
+    let wire: Uint8Array | null | 'sent' = null;
+    try {
+      wire = await opts.answer(m.packet, { transport: 'udp', remoteAddress: m.address, send }, tracked?.env);
+    } catch {
+      wire = null;
+    }
+    worker.postMessage({ type: 'reply', id: m.id, wire: wire instanceof Uint8Array ? wire : null, meta: wire instanceof Uint8Array ? tracked?.meta() : undefined } satisfies FromMain);
+  };
+
+  const spawn = (index: number, bindPort: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const view = env.view();
+      const data: UdpWorkerData = { index, counters, host: opts.host, port: bindPort, family: opts.family, reusePort: count > 1, limits, view: { serial: view.serial, timeMs: view.timeMs } };
+      const worker = new Worker(new URL('./udp-worker.ts', import.meta.url), { workerData: data });
+      let started = false;
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'query') void answerQuery(worker, m);
+        else if (m.type === 'bound') {
+          started = true;
+          workers[index] = worker;
+          // It started from the view of the moment it was made; one sent since may be newer.
+          worker.postMessage({ type: 'view', serial: sentSerial, timeMs: sentTimeMs + (performance.now() - sentAtMs), changed: null } satisfies FromMain);
+          resolve(m.port);
+        } else if (m.type === 'bind-error') {
+          void worker.terminate();
+          reject(new DnsConfigError(`cannot bind UDP ${opts.host}:${opts.port}: ${m.message}`, { port: opts.port }));
+        }
+      });
+      // A worker's uncaught error ends it; 'exit' follows and starts a new one.
+      worker.on('error', () => undefined);
+      worker.on('exit', () => {
+        if (workers[index] === worker) workers[index] = undefined;
+        if (!started) return reject(new DnsConfigError(`the UDP worker for ${opts.host}:${opts.port} stopped before it was ready`, { port: opts.port }));
+        if (closing) return;
+        restarts++;
+        setTimeout(() => {
+          if (!closing) spawn(index, port).catch(() => undefined);
+        }, WORKER_RESTART_DELAY_MS).unref();
+      });
+    });
+
+  const stopAll = async (): Promise<void> => {
+    closing = true;
+    await Promise.all(
+      workers.map(async (w) => {
+        if (!w) return;
+        const closed = new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, WORKER_CLOSE_TIMEOUT_MS);
+          w.on('message', (m: FromWorker) => {
+            if (m.type === 'closed') {
+              clearTimeout(timer);
+              resolve();
+            }
+          });
+          w.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        w.postMessage({ type: 'close' } satisfies FromMain);
+        await closed;
+        await w.terminate();
+      }),
+    );
+  };
+
+  let port = opts.port;
+  try {
+    // The first binds (with port 0 the OS picks one); the others join it.
+    port = await spawn(0, opts.port);
+    for (let i = 1; i < count; i++) await spawn(i, port);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const poll = setInterval(pushView, limits.udpWorkerViewPollMs);
+  poll.unref();
+
+  return {
+    port,
+    counter: (name) => {
+      let total = 0;
+      for (let i = 0; i < count; i++) total += sums[i * COUNTERS + Counter[name]]!;
+      return total;
+    },
+    get restarts() {
+      return restarts;
+    },
+    viewChanged: pushView,
+    clear: () => broadcast({ type: 'clear' }),
+    close: async () => {
+      clearInterval(poll);
+      await stopAll();
+    },
+  };
+}
