@@ -147,3 +147,23 @@ test('UDP worker: close() frees the port for the next server', async () => {
     await again.close();
   }
 });
+
+test('UDP worker: a worker that dies is started again on the same port and answers', async () => {
+  let crashNext = true;
+  await withServer({}, async (server) => {
+    // A packet hook that hands the worker something it cannot send: the worker throws and exits.
+    server.setPacketHook(async (_packet, ctx) => {
+      if (!crashNext) return false;
+      crashNext = false;
+      await ctx.send({ not: 'bytes' } as unknown as Uint8Array);
+      return true;
+    });
+    await udpAskMany(server.udpPort, [buildQuery('alice.dcbt.test.', RRType.A, { id: 1 })], 300);
+    const deadlineMs = Date.now() + 5000;
+    while (server.stats.udpWorkerRestarts === 0 && Date.now() < deadlineMs) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(server.stats.udpWorkerRestarts, 1);
+    let reply: Uint8Array | undefined;
+    while (!reply && Date.now() < deadlineMs) reply = await ask(server.udpPort, buildQuery('alice.dcbt.test.', RRType.A, { id: 2 }));
+    assert.equal(reply && readReply(reply).rcode, Rcode.NOERROR);
+  });
+});
