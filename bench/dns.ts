@@ -45,7 +45,6 @@ import { DEFAULT_NODE_UDP_WORKERS } from '../src/dns/limits.ts';
 import { buildQuery } from '../src/dns/querykit.ts';
 import { aaaaRdata, aRdata, concat, nameRdata, RRType, u16 } from '../src/dns/rdata.ts';
 import { createDnsEnv, startDnsServer } from '../src/dns/server.ts';
-import type { DnsServer } from '../src/dns/server.ts';
 import type { DnssecKeys } from '../src/dns/signer.ts';
 import { freePort } from '../src/dns/testkit.ts';
 import { nameFromText } from '../src/dns/wire.ts';
@@ -301,12 +300,11 @@ async function serveDcbt(names: number, nowMs: number, port: number, answerCache
       changed.set(serial, labels);
       changed.delete(serial - 64);
       view = { ...base, serial, lookup, changedSince };
-      server?.viewChanged();
+      server.viewChanged();
     }, LIVE_BLOCK_INTERVAL_MS).unref();
   }
-  let server: DnsServer | undefined;
   const limits = { rrlResponsesPerSecond: 0, udpWorkers, ...(answerCache ? {} : { answerCacheEntriesMax: 0 }) };
-  server = await startDnsServer({ host: '127.0.0.1', port, view: () => view, apex: benchApex, keys: benchKeys(), limits });
+  const server = await startDnsServer({ host: '127.0.0.1', port, view: () => view, apex: benchApex, keys: benchKeys(), limits });
   const kind = live ? 'dcbt-live' : answerCache ? 'dcbt' : 'dcbt-nocache';
   process.on('SIGTERM', () => {
     const { answerCacheHits, answerCacheMisses, queries, udpDropped } = server.stats;

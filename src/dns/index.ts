@@ -18,7 +18,7 @@ export { ResponseRateLimiter, sourcePrefix } from './rrl.ts';
 export type { RrlOptions, RrlStats, RrlDecision } from './rrl.ts';
 export type { DnsEnv, DnsStats, DnsTestHooks, Handler, QueryState, ResponseDraft, Transport } from './chain.ts';
 export type { ZoneView, ApexConfig, ApexNameserver } from './zone.ts';
-export { DEFAULT_DNS_LIMITS, tcpFrameBytesMax } from './limits.ts';
+export { DEFAULT_DNS_LIMITS, DEFAULT_NODE_UDP_WORKERS, tcpFrameBytesMax } from './limits.ts';
 export type { DnsLimits } from './limits.ts';
 export type { DnssecKeys } from './signer.ts';
 export {

@@ -113,7 +113,7 @@ export async function startUdpThreads(opts: UdpThreadsOptions): Promise<UdpThrea
       worker.postMessage({ type: 'send', wire, address: m.address, port: m.port } satisfies FromMain);
       return Promise.resolve();
     };
-    let wire: Uint8Array | null | 'sent' = null;
+    let wire: Uint8Array | null | 'sent';
     try {
       wire = await opts.answer(m.packet, { transport: 'udp', remoteAddress: m.address, send }, tracked?.env);
     } catch {

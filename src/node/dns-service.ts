@@ -5,7 +5,6 @@
  * from genesis; this node signs with its own ZSK from `zsk.key` in the data dir; a devnet node
  * that also holds the KSK (`ksk.key`) can re-sign the key set itself.
  */
-import { DEFAULT_NODE_UDP_WORKERS } from '../dns/limits.ts';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fromHex } from '../chain/hash.ts';
@@ -21,6 +20,7 @@ import {
   keysetFromJson,
   parseDnskey,
   startDnsServer,
+  DEFAULT_NODE_UDP_WORKERS,
   exportZoneText,
   startZoneTransfer,
   type NotifyTarget,
