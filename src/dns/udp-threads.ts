@@ -28,16 +28,18 @@ const WORKER_RESTART_DELAY_MS = 100;
 export interface UdpWorkerData {
   readonly index: number;
   readonly counters: SharedArrayBuffer;
+  /** One Int32: the generation of the newest view, bumped by the main thread before it sends one. */
+  readonly viewGeneration: SharedArrayBuffer;
   readonly host: string;
   readonly port: number;
   readonly family: 'udp4' | 'udp6';
   readonly reusePort: boolean;
   readonly limits: DnsLimits;
-  readonly view: { readonly serial: number; readonly timeMs: number };
+  readonly view: { readonly serial: number; readonly timeMs: number; readonly generation: number };
 }
 
 export type FromMain =
-  | { readonly type: 'view'; readonly serial: number; readonly timeMs: number; readonly changed: readonly string[] | null }
+  | { readonly type: 'view'; readonly serial: number; readonly timeMs: number; readonly changed: readonly string[] | null; readonly generation: number }
   | { readonly type: 'reply'; readonly id: number; readonly wire: Uint8Array | null; readonly meta?: AnswerMeta | undefined }
   | { readonly type: 'send'; readonly wire: Uint8Array; readonly address: string; readonly port: number }
   | { readonly type: 'clear' }
@@ -84,6 +86,11 @@ export async function startUdpThreads(opts: UdpThreadsOptions): Promise<UdpThrea
   const counters = new SharedArrayBuffer(count * COUNTERS * 8);
   const sums = new Float64Array(counters);
   const workers: (Worker | undefined)[] = new Array(count).fill(undefined);
+  // A new serial is announced here first, synchronously: a worker whose generation is behind
+  // passes queries to the main thread until its message arrives, so no cached answer from before
+  // `viewChanged()` is sent after it returns (the message alone may come after the next packet).
+  const viewGenerationBuffer = new SharedArrayBuffer(4);
+  const viewGeneration = new Int32Array(viewGenerationBuffer);
   let closing = false;
   let restarts = 0;
 
@@ -99,7 +106,9 @@ export async function startUdpThreads(opts: UdpThreadsOptions): Promise<UdpThrea
     const drift = Math.abs(view.timeMs - (sentTimeMs + performance.now() - sentAtMs));
     if (view.serial === sentSerial && drift < VIEW_TIME_DRIFT_MS_MAX) return;
     const changed = view.serial > sentSerial ? view.changedSince?.(sentSerial) : undefined;
-    broadcast({ type: 'view', serial: view.serial, timeMs: view.timeMs, changed: changed ? [...changed] : null });
+    // Only a new serial moves the generation: a time correction may reach the workers a little late.
+    const generation = view.serial === sentSerial ? Atomics.load(viewGeneration, 0) : Atomics.add(viewGeneration, 0, 1) + 1;
+    broadcast({ type: 'view', serial: view.serial, timeMs: view.timeMs, changed: changed ? [...changed] : null, generation });
     sentSerial = view.serial;
     sentTimeMs = view.timeMs;
     sentAtMs = performance.now();
@@ -125,7 +134,7 @@ export async function startUdpThreads(opts: UdpThreadsOptions): Promise<UdpThrea
   const spawn = (index: number, bindPort: number): Promise<number> =>
     new Promise((resolve, reject) => {
       const view = env.view();
-      const data: UdpWorkerData = { index, counters, host: opts.host, port: bindPort, family: opts.family, reusePort: count > 1, limits, view: { serial: view.serial, timeMs: view.timeMs } };
+      const data: UdpWorkerData = { index, counters, viewGeneration: viewGenerationBuffer, host: opts.host, port: bindPort, family: opts.family, reusePort: count > 1, limits, view: { serial: view.serial, timeMs: view.timeMs, generation: Atomics.load(viewGeneration, 0) } };
       const worker = new Worker(new URL('./udp-worker.ts', import.meta.url), { workerData: data });
       let started = false;
       worker.on('message', (m: FromWorker) => {
@@ -134,7 +143,7 @@ export async function startUdpThreads(opts: UdpThreadsOptions): Promise<UdpThrea
           started = true;
           workers[index] = worker;
           // It started from the view of the moment it was made; one sent since may be newer.
-          worker.postMessage({ type: 'view', serial: sentSerial, timeMs: sentTimeMs + (performance.now() - sentAtMs), changed: null } satisfies FromMain);
+          worker.postMessage({ type: 'view', serial: sentSerial, timeMs: sentTimeMs + (performance.now() - sentAtMs), changed: null, generation: Atomics.load(viewGeneration, 0) } satisfies FromMain);
           resolve(m.port);
         } else if (m.type === 'bind-error') {
           void worker.terminate();

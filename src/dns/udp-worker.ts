@@ -34,6 +34,9 @@ function run(port: NonNullable<typeof parentPort>, data: UdpWorkerData): void {
   // The view as far as the cache needs it. Its time runs on from the last one the main thread
   // sent (the node's view time is the wall clock once past the tip's time).
   let serial = data.view.serial;
+  // The main thread's newest view generation, and the one this worker has the view of.
+  const viewGeneration = new Int32Array(data.viewGeneration);
+  let generation = data.view.generation;
   let timeMs = data.view.timeMs;
   let timeAtMs = performance.now();
   /** serial → the serial before it and the labels changed in between (null: not known). */
@@ -84,7 +87,9 @@ function run(port: NonNullable<typeof parentPort>, data: UdpWorkerData): void {
     }
     const key = cache.key(msg);
     if (key !== undefined) {
-      const cached = cache.hit(key, msg, view, hitReplyBusy ? undefined : hitReply);
+      // Behind the main thread's view (its message is on the way): the main thread answers.
+      const current = Atomics.load(viewGeneration, 0) === generation;
+      const cached = current ? cache.hit(key, msg, view, hitReplyBusy ? undefined : hitReply) : undefined;
       if (cached) {
         if (cached.buffer === hitReply.buffer) {
           hitReplyBusy = true;
@@ -114,6 +119,7 @@ function run(port: NonNullable<typeof parentPort>, data: UdpWorkerData): void {
         }
         timeMs = m.timeMs;
         timeAtMs = performance.now();
+        generation = m.generation;
         break;
       }
       case 'reply': {
