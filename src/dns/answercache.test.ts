@@ -2,7 +2,7 @@ import { createSocket } from 'node:dgram';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NameRecord } from '../chain/types.ts';
-import { AnswerCache, answerCacheFromLimits } from './answercache.ts';
+import { AnswerCache, answerCacheFromLimits, trackLookups } from './answercache.ts';
 import { handleQuery } from './chain.ts';
 import { APEX, fixtureApex, fixtureKeys, fixtureRecords, fixtureView, NOW_MS } from './fixtures.ts';
 import { DEFAULT_DNS_LIMITS } from './limits.ts';
@@ -27,9 +27,10 @@ async function ask(cache: AnswerCache, view: ZoneView, packet: Uint8Array): Prom
   const key = cache.key(buf)!;
   const cached = cache.hit(key, buf, view);
   if (cached) return { reply: new Uint8Array(cached), hit: true };
-  const miss = cache.miss(key, buf, env, view);
-  const reply = await handleQuery(packet, { transport: 'udp', env: miss.env });
-  if (reply) miss.store(reply);
+  cache.countMiss(view);
+  const tracked = trackLookups(env, view);
+  const reply = await handleQuery(packet, { transport: 'udp', env: tracked.env });
+  if (reply) cache.store(key, buf, reply, tracked.meta());
   return { reply, hit: false };
 }
 
@@ -138,10 +139,11 @@ describe('answer cache', () => {
     const next = fixtureView({ serial: 43, changedSince: () => new Set() });
     const q = Buffer.from(buildQuery('bob.dcbt.test.', RRType.A));
     const key = cache.key(q)!;
-    const miss = cache.miss(key, q, createDnsEnv({ view: () => old, apex: fixtureApex(), keys }), old);
-    const reply = await handleQuery(new Uint8Array(q), { transport: 'udp', env: miss.env });
+    cache.countMiss(old);
+    const tracked = trackLookups(createDnsEnv({ view: () => old, apex: fixtureApex(), keys }), old);
+    const reply = await handleQuery(new Uint8Array(q), { transport: 'udp', env: tracked.env });
     assert.equal(cache.hit(key, q, next), undefined, 'the cache moves to 43 meanwhile');
-    miss.store(reply!);
+    cache.store(key, q, reply!, tracked.meta());
     assert.equal(cache.size, 0);
   });
 

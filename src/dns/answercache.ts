@@ -148,19 +148,7 @@ export class AnswerCache {
     return out;
   }
 
-  /**
-   * For a miss: an env whose view records the expiry of every name looked up, and `store` to call
-   * with the reply the chain produced under it.
-   */
-  miss(key: number, packet: Buffer, env: DnsEnv, view: ZoneView): { readonly env: DnsEnv; store(wire: Uint8Array): void } {
-    this.stats.answerCacheMisses++;
-    if (view.serial !== this.serial) this.advance(view);
-    const tracked = trackLookups(env, view);
-    const query = Buffer.from(packet.subarray(2));
-    return { env: tracked.env, store: (wire) => this.storeQuery(key, query, wire, tracked.meta()) };
-  }
-
-  /** Counts a miss whose reply is built elsewhere (another thread) and handed to `store`. */
+  /** Counts a miss (its reply is built under `trackLookups` and handed to `store`). */
   countMiss(view: CacheView): void {
     this.stats.answerCacheMisses++;
     if (view.serial !== this.serial) this.advance(view);
@@ -168,10 +156,6 @@ export class AnswerCache {
 
   /** Keeps the reply `wire` to the query `packet`, built with `trackLookups` as `meta` says. */
   store(key: number, packet: Uint8Array, wire: Uint8Array, meta: AnswerMeta): void {
-    this.storeQuery(key, Buffer.from(packet.subarray(2)), wire, meta);
-  }
-
-  private storeQuery(key: number, query: Buffer, wire: Uint8Array, meta: AnswerMeta): void {
     if (wire.length < headerBytes || (wire[3]! & 0x0f) === SERVFAIL) return;
     // Built at a serial the cache has since moved past (or not reached yet): it may miss a change; not kept.
     if (meta.serial !== this.serial) return;
@@ -187,7 +171,7 @@ export class AnswerCache {
     // warm-up, the first queries after a new serial) are not all rebuilt at the same moment later.
     const maxAgeMs = negative ? Math.min(this.opts.maxAgeMs, this.opts.negativeMaxAgeMs ?? this.opts.maxAgeMs) : this.opts.maxAgeMs;
     const lifetimeMs = maxAgeMs * (0.5 + 0.5 * ((key & 0xffff) / 0xffff));
-    this.entries.set(key, { query, wire: Buffer.from(wire), labels: meta.labels, dropOnNewSerial: meta.usesSerial && !negative, validUntilViewMs: meta.validUntilViewMs, staleAtMs: this.opts.nowMs() + lifetimeMs });
+    this.entries.set(key, { query: Buffer.from(packet.subarray(2)), wire: Buffer.from(wire), labels: meta.labels, dropOnNewSerial: meta.usesSerial && !negative, validUntilViewMs: meta.validUntilViewMs, staleAtMs: this.opts.nowMs() + lifetimeMs });
   }
 
   clear(): void {

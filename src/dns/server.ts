@@ -13,8 +13,9 @@ import { DnsConfigError } from './errors.ts';
 import type { DnsLimits } from './limits.ts';
 import { DEFAULT_DNS_LIMITS } from './limits.ts';
 import { rrlFromLimits } from './rrl.ts';
-import { answerCacheFromLimits } from './answercache.ts';
+import { answerCacheFromLimits, trackLookups } from './answercache.ts';
 import type { AnswerCacheStats } from './answercache.ts';
+import { ANSWERED, UdpFastPath } from './udp-fast-path.ts';
 import { startUdpThreads } from './udp-threads.ts';
 import type { CounterName, UdpThreads } from './udp-threads.ts';
 import type { DnssecKeys } from './signer.ts';
@@ -84,8 +85,6 @@ export interface DnsPacketContext {
 
 /** Attempts at finding a port free for both UDP and TCP when asked for port 0. */
 export const portBindAttemptsMax = 20;
-/** The reusable buffer for cached UDP replies; a larger reply (none is, over UDP) gets its own. */
-const UDP_HIT_REPLY_BYTES_MAX = 65_535;
 
 /** Builds the environment the handler chain runs in (also what DoH will use). */
 export function createDnsEnv(opts: DnsServiceOptions): DnsEnv {
@@ -214,59 +213,26 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   let udpInFlight = 0;
   const makeUdp = (): UdpSocket => {
     const udp = createSocket({ type: family, recvBufferSize: limits.udpRecvBufferBytes });
-    // Cache hits are copied into one reusable buffer, used again once its send has completed
-    // (almost always before the next datagram is read). A new buffer per reply, from Node's 8 KB
-    // pool, turned over external memory fast enough to force a full garbage collection every two
-    // seconds at 20k q/s, and its 8–16 ms pause was the server's p99 latency (docs/PERFORMANCE.md).
-    const hitReply = Buffer.allocUnsafeSlow(UDP_HIT_REPLY_BYTES_MAX);
-    let hitReplyBusy = false;
-    const hitReplySent = (error: Error | null): void => {
-      hitReplyBusy = false;
-      if (error) stats.udpSendErrors++;
-    };
+    const fastPath = new UdpFastPath(udp, rrl, answerCache, stats);
     udp.on('message', (msg, rinfo) => {
       if (udpInFlight >= limits.udpInFlightMax) {
         stats.udpDropped++;
         return;
       }
-      const limited = rrl?.check(msg, rinfo.address);
-      if (limited !== undefined) {
-        if (limited === null) stats.rrlDropped++;
-        else {
-          stats.rrlSlipped++;
-          udp.send(limited, rinfo.port, rinfo.address, (err) => void (err && stats.udpSendErrors++));
-        }
-        return;
-      }
-      const cacheKey = answerCache?.key(msg);
-      const view = cacheKey === undefined ? undefined : env.view();
-      if (cacheKey !== undefined && view) {
-        const cached = answerCache!.hit(cacheKey, msg, view, hitReplyBusy ? undefined : hitReply);
-        if (cached) {
-          if (cached.buffer === hitReply.buffer) {
-            hitReplyBusy = true;
-            udp.send(cached, rinfo.port, rinfo.address, hitReplySent);
-          } else {
-            // No callback: a failed send surfaces as the socket's 'error' event (counted below).
-            udp.send(cached, rinfo.port, rinfo.address);
-          }
-          return;
-        }
-      }
-      const miss = cacheKey !== undefined && view ? answerCache!.miss(cacheKey, msg, env, view) : undefined;
+      const key = fastPath.serve(msg, rinfo, env.view);
+      if (key === ANSWERED) return;
+      const tracked = key !== undefined ? trackLookups(env, env.view()) : undefined;
       udpInFlight++;
       const send = (wire: Uint8Array): Promise<void> =>
         new Promise((resolve, reject) => {
           if (closed) return resolve();
           udp.send(wire, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve()));
         });
-      void answer(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { transport: 'udp', remoteAddress: rinfo.address, send }, miss?.env).then((wire) => {
+      void answer(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { transport: 'udp', remoteAddress: rinfo.address, send }, tracked?.env).then((wire) => {
         udpInFlight--;
         if (!wire || wire === 'sent' || closed) return;
-        miss?.store(wire);
-        udp.send(wire, rinfo.port, rinfo.address, (err) => {
-          if (err) stats.udpSendErrors++;
-        });
+        if (key !== undefined) answerCache!.store(key, msg, wire, tracked!.meta());
+        udp.send(wire, rinfo.port, rinfo.address, fastPath.sent);
       });
     });
     return udp;

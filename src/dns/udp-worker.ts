@@ -11,10 +11,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AnswerCache } from './answercache.ts';
 import type { CacheView } from './answercache.ts';
 import { rrlFromLimits } from './rrl.ts';
+import { ANSWERED, UdpFastPath } from './udp-fast-path.ts';
 import type { FromMain, UdpWorkerData } from './udp-threads.ts';
 import { Counter, COUNTERS } from './udp-threads.ts';
 
-const UDP_HIT_REPLY_BYTES_MAX = 65_535;
 /** New serials remembered with the names they changed (what `changedSince` can answer). */
 const VIEW_HISTORY_SERIALS_MAX = 64;
 
@@ -29,7 +29,6 @@ function run(port: NonNullable<typeof parentPort>, data: UdpWorkerData): void {
     set answerCacheMisses(v: number) { counters[Counter.answerCacheMisses] = v; },
   };
   const cache = new AnswerCache({ entriesMax: limits.answerCacheEntriesMax, maxAgeMs: limits.answerCacheMaxAgeMs, negativeMaxAgeMs: limits.answerCacheNegativeMaxAgeMs, nowMs: () => performance.now() }, cacheStats);
-  const rrl = rrlFromLimits(limits);
 
   // The view as far as the cache needs it. Its time runs on from the last one the main thread
   // sent (the node's view time is the wall clock once past the tip's time).
@@ -58,47 +57,27 @@ function run(port: NonNullable<typeof parentPort>, data: UdpWorkerData): void {
   };
 
   const socket = createSocket({ type: data.family, recvBufferSize: limits.udpRecvBufferBytes, reusePort: data.reusePort });
+  const fastPath = new UdpFastPath(socket, rrlFromLimits(limits), cache, {
+    get rrlDropped() { return counters[Counter.rrlDropped]!; },
+    set rrlDropped(v: number) { counters[Counter.rrlDropped] = v; },
+    get rrlSlipped() { return counters[Counter.rrlSlipped]!; },
+    set rrlSlipped(v: number) { counters[Counter.rrlSlipped] = v; },
+    get udpSendErrors() { return counters[Counter.udpSendErrors]!; },
+    set udpSendErrors(v: number) { counters[Counter.udpSendErrors] = v; },
+  });
   const pending = new Map<number, { address: string; port: number; key: number | undefined; packet: Buffer }>();
   let nextId = 1;
   let closing = false;
-  const hitReply = Buffer.allocUnsafeSlow(UDP_HIT_REPLY_BYTES_MAX);
-  let hitReplyBusy = false;
-  const hitReplySent = (error: Error | null): void => {
-    hitReplyBusy = false;
-    if (error) counters[Counter.udpSendErrors]!++;
-  };
-  const sent = (error: Error | null): void => {
-    if (error) counters[Counter.udpSendErrors]!++;
-  };
+  const currentView = (): CacheView => view;
 
   socket.on('message', (msg, rinfo) => {
     if (pending.size >= limits.udpInFlightMax) {
       counters[Counter.udpDropped]!++;
       return;
     }
-    const limited = rrl?.check(msg, rinfo.address);
-    if (limited !== undefined) {
-      if (limited === null) counters[Counter.rrlDropped]!++;
-      else {
-        counters[Counter.rrlSlipped]!++;
-        socket.send(limited, rinfo.port, rinfo.address, sent);
-      }
-      return;
-    }
-    const key = cache.key(msg);
-    if (key !== undefined) {
-      // Behind the main thread's view (its message is on the way): the main thread answers.
-      const current = Atomics.load(viewGeneration, 0) === generation;
-      const cached = current ? cache.hit(key, msg, view, hitReplyBusy ? undefined : hitReply) : undefined;
-      if (cached) {
-        if (cached.buffer === hitReply.buffer) {
-          hitReplyBusy = true;
-          socket.send(cached, rinfo.port, rinfo.address, hitReplySent);
-        } else socket.send(cached, rinfo.port, rinfo.address, sent);
-        return;
-      }
-      cache.countMiss(view);
-    }
+    // Behind the main thread's view (its message is on the way): the main thread answers.
+    const key = fastPath.serve(msg, rinfo, currentView, Atomics.load(viewGeneration, 0) === generation);
+    if (key === ANSWERED) return;
     const id = nextId++;
     pending.set(id, { address: rinfo.address, port: rinfo.port, key, packet: msg });
     port.postMessage({ type: 'query', id, packet: msg, address: rinfo.address, port: rinfo.port, cacheable: key !== undefined });
@@ -128,12 +107,12 @@ function run(port: NonNullable<typeof parentPort>, data: UdpWorkerData): void {
         pending.delete(m.id);
         if (m.wire === null || closing) break;
         if (q.key !== undefined && m.meta) cache.store(q.key, q.packet, m.wire, m.meta);
-        socket.send(m.wire, q.port, q.address, sent);
+        socket.send(m.wire, q.port, q.address, fastPath.sent);
         break;
       }
       case 'send': {
         // A reply the main thread's packet hook sends by itself (zone transfer over UDP, TSIG).
-        if (!closing) socket.send(m.wire, m.port, m.address, sent);
+        if (!closing) socket.send(m.wire, m.port, m.address, fastPath.sent);
         break;
       }
       case 'clear':
