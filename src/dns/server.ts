@@ -16,7 +16,7 @@ import { rrlFromLimits } from './rrl.ts';
 import { answerCacheFromLimits, trackLookups } from './answercache.ts';
 import type { AnswerCacheStats } from './answercache.ts';
 import { ANSWERED, UdpFastPath } from './udp-fast-path.ts';
-import { startUdpThreads } from './udp-threads.ts';
+import { Counter, startUdpThreads } from './udp-threads.ts';
 import type { CounterName, UdpThreads } from './udp-threads.ts';
 import type { DnssecKeys } from './signer.ts';
 import { Signer } from './signer.ts';
@@ -269,8 +269,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
   if (threads) {
     // The UDP counters live in the workers' shared array: read there, not kept here.
     const t = threads;
-    const shared: readonly CounterName[] = ['udpDropped', 'udpSendErrors', 'rrlDropped', 'rrlSlipped', 'answerCacheHits', 'answerCacheMisses'];
-    for (const name of shared) Object.defineProperty(stats, name, { get: () => t.counter(name), enumerable: true, configurable: true });
+    for (const name of Object.keys(Counter) as CounterName[]) Object.defineProperty(stats, name, { get: () => t.counter(name), enumerable: true, configurable: true });
     Object.defineProperty(stats, 'udpWorkerRestarts', { get: () => t.restarts, enumerable: true, configurable: true });
   }
 

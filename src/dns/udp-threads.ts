@@ -16,7 +16,16 @@ import type { DnsLimits } from './limits.ts';
 /** The counters each worker keeps, as indexes into its slice of the shared array. */
 export const Counter = { udpDropped: 0, udpSendErrors: 1, rrlDropped: 2, rrlSlipped: 3, answerCacheHits: 4, answerCacheMisses: 5 } as const;
 export type CounterName = keyof typeof Counter;
-export const COUNTERS = 6;
+export const COUNTERS = Object.keys(Counter).length;
+
+/** One worker's slice of the shared array as an object of counters (`x.udpDropped++` writes through). */
+export function sharedCounters(slice: Float64Array): Record<CounterName, number> {
+  const out = {} as Record<CounterName, number>;
+  for (const [name, i] of Object.entries(Counter)) {
+    Object.defineProperty(out, name, { get: () => slice[i]!, set: (v: number) => void (slice[i] = v), enumerable: true });
+  }
+  return out;
+}
 
 /** A worker whose view time has drifted this far from the main thread's is sent the view again. */
 const VIEW_TIME_DRIFT_MS_MAX = 250;

@@ -13,29 +13,23 @@ import type { CacheView } from './answercache.ts';
 import { rrlFromLimits } from './rrl.ts';
 import { ANSWERED, UdpFastPath } from './udp-fast-path.ts';
 import type { FromMain, UdpWorkerData } from './udp-threads.ts';
-import { Counter, COUNTERS } from './udp-threads.ts';
+import { COUNTERS, sharedCounters } from './udp-threads.ts';
 
 /** New serials remembered with the names they changed (what `changedSince` can answer). */
 const VIEW_HISTORY_SERIALS_MAX = 64;
 
 function run(port: NonNullable<typeof parentPort>, data: UdpWorkerData): void {
   const { limits } = data;
-  const counters = new Float64Array(data.counters, data.index * COUNTERS * 8, COUNTERS);
-  // The cache and RRL count into the shared array the main thread reads for `server.stats`.
-  const cacheStats = {
-    get answerCacheHits() { return counters[Counter.answerCacheHits]!; },
-    set answerCacheHits(v: number) { counters[Counter.answerCacheHits] = v; },
-    get answerCacheMisses() { return counters[Counter.answerCacheMisses]!; },
-    set answerCacheMisses(v: number) { counters[Counter.answerCacheMisses] = v; },
-  };
-  const cache = new AnswerCache({ entriesMax: limits.answerCacheEntriesMax, maxAgeMs: limits.answerCacheMaxAgeMs, negativeMaxAgeMs: limits.answerCacheNegativeMaxAgeMs, nowMs: () => performance.now() }, cacheStats);
+  // The cache, RRL and this socket count into the shared array the main thread reads for `server.stats`.
+  const counters = sharedCounters(new Float64Array(data.counters, data.index * COUNTERS * 8, COUNTERS));
+  const cache = new AnswerCache({ entriesMax: limits.answerCacheEntriesMax, maxAgeMs: limits.answerCacheMaxAgeMs, negativeMaxAgeMs: limits.answerCacheNegativeMaxAgeMs, nowMs: () => performance.now() }, counters);
 
-  // The view as far as the cache needs it. Its time runs on from the last one the main thread
-  // sent (the node's view time is the wall clock once past the tip's time).
-  let serial = data.view.serial;
   // The main thread's newest view generation, and the one this worker has the view of.
   const viewGeneration = new Int32Array(data.viewGeneration);
   let generation = data.view.generation;
+  // The view as far as the cache needs it. Its time runs on from the last one the main thread
+  // sent (the node's view time is the wall clock once past the tip's time).
+  let serial = data.view.serial;
   let timeMs = data.view.timeMs;
   let timeAtMs = performance.now();
   /** serial → the serial before it and the labels changed in between (null: not known). */
@@ -57,14 +51,7 @@ function run(port: NonNullable<typeof parentPort>, data: UdpWorkerData): void {
   };
 
   const socket = createSocket({ type: data.family, recvBufferSize: limits.udpRecvBufferBytes, reusePort: data.reusePort });
-  const fastPath = new UdpFastPath(socket, rrlFromLimits(limits), cache, {
-    get rrlDropped() { return counters[Counter.rrlDropped]!; },
-    set rrlDropped(v: number) { counters[Counter.rrlDropped] = v; },
-    get rrlSlipped() { return counters[Counter.rrlSlipped]!; },
-    set rrlSlipped(v: number) { counters[Counter.rrlSlipped] = v; },
-    get udpSendErrors() { return counters[Counter.udpSendErrors]!; },
-    set udpSendErrors(v: number) { counters[Counter.udpSendErrors] = v; },
-  });
+  const fastPath = new UdpFastPath(socket, rrlFromLimits(limits), cache, counters);
   const pending = new Map<number, { address: string; port: number; key: number | undefined; packet: Buffer }>();
   let nextId = 1;
   let closing = false;
@@ -72,7 +59,7 @@ function run(port: NonNullable<typeof parentPort>, data: UdpWorkerData): void {
 
   socket.on('message', (msg, rinfo) => {
     if (pending.size >= limits.udpInFlightMax) {
-      counters[Counter.udpDropped]!++;
+      counters.udpDropped++;
       return;
     }
     // Behind the main thread's view (its message is on the way): the main thread answers.
@@ -84,7 +71,7 @@ function run(port: NonNullable<typeof parentPort>, data: UdpWorkerData): void {
   });
   let bound = false;
   socket.on('error', (error) => {
-    if (bound) counters[Counter.udpSendErrors]!++;
+    if (bound) counters.udpSendErrors++;
     else port.postMessage({ type: 'bind-error', message: String(error) });
   });
 
