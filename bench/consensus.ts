@@ -4,6 +4,7 @@
  * transactions through one single-validator node in this process (no network, no votes).
  *
  *   npx node bench/consensus.ts [--txs 4000] [--names 5] [--in-flight 64] [--rate 200] [--steady-seconds 10] [--json]
+ *       [--node-flags "--perf-basic-prof"]   (profile the node processes: `perf record -a -g` meanwhile)
  *
  * Measured:
  *   throughput  --txs name transactions (COMMITs from as many accounts, built before timing) sent
@@ -37,31 +38,31 @@ import { writeFileAtomic } from '../src/files.ts';
 import { ChainNode } from '../src/node/node.ts';
 import { ensureTestnet, NODE_CONFIG_FILE, type NodeConfig } from '../src/node/testnet.ts';
 import { peerIdOfNodeKey } from '../src/p2p/index.ts';
+import { commandLine, simpleOptions } from './cli.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'dcbt.js');
 const NODE_READY_TIMEOUT_MS = 60_000;
 const WAIT_TIMEOUT_MS = 300_000;
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
-  return v;
-}
-if (process.argv.includes('--help')) {
-  process.stdout.write('usage: npx node bench/consensus.ts [--txs 4000] [--names 5] [--in-flight 64] [--rate 200] [--steady-seconds 10] [--pow-bits 8] [--json]\n');
-  process.exit(0);
-}
-const TXS = arg('--txs', 4000);
-const NAMES = arg('--names', 5);
-const IN_FLIGHT = arg('--in-flight', 64);
-const POW_BITS = arg('--pow-bits', 8);
-const RATE = arg('--rate', 200);
-const STEADY_SECONDS = arg('--steady-seconds', 10);
+const USAGE = `usage: npx node bench/consensus.ts [--txs 4000] [--names 5] [--in-flight 64] [--rate 200] [--steady-seconds 10] [--pow-bits 8] [--node-flags "<node options>"] [--json]
+  --node-flags   passed to each node process's node, e.g. "--perf-basic-prof" to profile them with perf`;
+const opts = commandLine(USAGE, (argv) =>
+  simpleOptions(argv, {
+    numbers: { '--txs': 4000, '--names': 5, '--in-flight': 64, '--pow-bits': 8, '--rate': 200, '--steady-seconds': 10 },
+    strings: ['--node-flags'],
+    flags: ['--json'],
+  }),
+);
+const TXS = opts.numbers['--txs'];
+const NAMES = opts.numbers['--names'];
+const IN_FLIGHT = opts.numbers['--in-flight'];
+const POW_BITS = opts.numbers['--pow-bits'];
+const RATE = opts.numbers['--rate'];
+const STEADY_SECONDS = opts.numbers['--steady-seconds'];
+const NODE_FLAGS = opts.strings['--node-flags']?.split(/\s+/).filter(Boolean) ?? [];
 /** The steady load is sent in this many slices a second. */
 const STEADY_TICKS_PER_SECOND = 20;
-const JSON_OUT = process.argv.includes('--json');
+const JSON_OUT = opts.flags.has('--json');
 const progress = (m: string) => process.stderr.write(`[consensus bench] ${m}\n`);
 
 interface Ready {
@@ -72,7 +73,7 @@ interface Ready {
 
 function startNode(dataDir: string, genesisPath: string): Promise<{ child: ChildProcess; ready: Ready }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--json', 'node', '--data-dir', dataDir, '--genesis', genesisPath], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, DCBT_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [...NODE_FLAGS, BIN, '--json', 'node', '--data-dir', dataDir, '--genesis', genesisPath], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, DCBT_LOG_LEVEL: 'warn' } });
     const timer = setTimeout(() => reject(new Error(`${dataDir} not ready`)), NODE_READY_TIMEOUT_MS);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const parsed = JSON.parse(line) as Ready & { event?: string };

@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { fixtureApex, fixtureKeys, fixtureView } from '../src/dns/fixtures.ts';
 import { chainProperty, corpusDir, loadCorpus, oversizedArb, packetArb, saveCrash, writeSeedCorpus } from '../src/dns/fuzz.ts';
 import { createDnsEnv } from '../src/dns/server.ts';
+import { commandLine, UsageError } from './cli.ts';
 
 interface Options {
   packets: number;
@@ -31,20 +32,20 @@ function parseArgs(argv: readonly string[]): Options {
     const arg = argv[i];
     const num = (): number => {
       const v = Number(argv[++i]);
-      if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${arg} needs a non-negative integer; ${usage}`);
+      if (!Number.isSafeInteger(v) || v < 0) throw new UsageError(`${arg} needs a non-negative integer`);
       return v;
     };
     if (arg === '--packets') opts.packets = num();
     else if (arg === '--seed') opts.seed = num();
     else if (arg === '--chunk') opts.chunk = Math.max(1, num());
     else if (arg === '--write-corpus') opts.writeCorpus = true;
-    else throw new Error(`unknown argument ${arg}; ${usage}`);
+    else throw new UsageError(`unknown argument ${arg}`);
   }
   return opts;
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = commandLine(usage, parseArgs);
   if (opts.writeCorpus) {
     process.stdout.write(`wrote ${writeSeedCorpus()} packets to ${corpusDir}\n`);
     return;

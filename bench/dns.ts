@@ -52,6 +52,7 @@ import type { ApexConfig, ZoneView } from '../src/dns/zone.ts';
 import { buildSignedZone } from '../src/dns/zonefile.ts';
 import { rrToText } from '../src/dns/zonefile-text.ts';
 import { prng } from './prng.ts';
+import { commandLine, UsageError } from './cli.ts';
 
 /**
  * dcbt-nocache: DCBT with its answer cache off, every query through the handler chain.
@@ -138,12 +139,12 @@ function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare'
     const arg = argv[i];
     const value = (): string => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value; ${usage}`);
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
       return v;
     };
     const num = (): number => {
       const v = Number(value());
-      if (!Number.isFinite(v) || v <= 0) throw new Error(`${arg} needs a positive number; ${usage}`);
+      if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${arg} needs a positive number`);
       return v;
     };
     if (arg === '--names') opts.names = Math.max(DELEGATION_EVERY, Math.floor(num()));
@@ -154,13 +155,13 @@ function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare'
     else if (arg === '--latency-prerun-seconds') {
       // 0 measures servers straight after their idle time, as the bench did before the pre-run.
       const v = Number(value());
-      if (!Number.isFinite(v) || v < 0) throw new Error(`${arg} needs a number of seconds, 0 or more; ${usage}`);
+      if (!Number.isFinite(v) || v < 0) throw new UsageError(`${arg} needs a number of seconds, 0 or more`);
       opts.latencyPrerunSeconds = v;
     }
     else if (arg === '--rounds') opts.rounds = Math.floor(num());
     else if (arg === '--udp-workers') {
       const v = Number(value());
-      if (!Number.isInteger(v) || v < 0) throw new Error(`${arg} needs a whole number, 0 or more; ${usage}`);
+      if (!Number.isInteger(v) || v < 0) throw new UsageError(`${arg} needs a whole number, 0 or more`);
       opts.udpWorkers = v;
     }
     else if (arg === '--without') for (const t of value().split(',')) opts.without.add(t.trim());
@@ -168,7 +169,7 @@ function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare'
     // Child process modes.
     else if (arg === '--serve') {
       const v = value();
-      if (v !== 'dcbt' && v !== 'bare' && v !== 'bare-table' && v !== 'load' && v !== 'zonefile') throw new Error('--serve dcbt|bare|bare-table|load|zonefile');
+      if (v !== 'dcbt' && v !== 'bare' && v !== 'bare-table' && v !== 'load' && v !== 'zonefile') throw new UsageError('--serve dcbt|bare|bare-table|load|zonefile');
       opts.serve = v;
     } else if (arg === '--now-ms') opts.nowMs = num();
     else if (arg === '--response-hex') opts.responseHex = value();
@@ -178,7 +179,7 @@ function parseArgs(argv: readonly string[]): Options & { serve?: 'dcbt' | 'bare'
     else if (arg === '--once') opts.once = true;
     else if (arg === '--no-answer-cache') opts.answerCache = false;
     else if (arg === '--live') opts.live = true;
-    else throw new Error(`unknown argument ${arg}; ${usage}`);
+    else throw new UsageError(`unknown argument ${arg}`);
   }
   return opts;
 }
@@ -724,7 +725,7 @@ async function measureAll(servers: readonly { server: ServerKind; port: number; 
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = commandLine(usage, parseArgs);
   if (opts.serve === 'dcbt') return serveDcbt(opts.names, opts.nowMs, opts.port ?? 0, opts.answerCache !== false, opts.live === true, opts.udpWorkers);
   if (opts.serve === 'bare') return serveBare(opts.responseHex ?? '', opts.port ?? 0);
   if (opts.serve === 'bare-table') return serveBareTable(opts.names, opts.nowMs, opts.file!, opts.port ?? 0);

@@ -27,6 +27,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { commandLine, UsageError } from './cli.ts';
 
 export const ROUTES = [
   { name: 'glossary index', path: '/en/learn/glossary' },
@@ -74,13 +75,15 @@ export interface BenchReport {
   goals: { name: string; met: boolean }[];
 }
 
+const USAGE = 'usage: npx node bench/hub.ts [--seconds 5] [--warmup-seconds 1] [--connections 200] [--rounds 3] [--json]';
+
 export function parseOptions(argv: readonly string[]): Options {
   const options: Options = { seconds: 5, warmupSeconds: 1, connections: 200, rounds: 3, json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): number => {
       const n = Number(argv[++i]);
-      if (!Number.isFinite(n) || n < 0) throw new Error(`${arg} needs a non-negative number`);
+      if (!Number.isFinite(n) || n < 0) throw new UsageError(`${arg} needs a non-negative number`);
       return n;
     };
     if (arg === '--seconds') options.seconds = value();
@@ -88,7 +91,7 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--connections') options.connections = Math.max(1, Math.round(value()));
     else if (arg === '--rounds') options.rounds = Math.max(1, Math.round(value()));
     else if (arg === '--json') options.json = true;
-    else throw new Error(`unknown option ${arg} (see the comment at the top of bench/hub.ts)`);
+    else throw new UsageError(`unknown option ${arg}`);
   }
   return options;
 }
@@ -319,6 +322,6 @@ if (import.meta.main) {
     else if (kind === 'bare') serveBare(argv[argv.indexOf('--pages') + 1] ?? '');
     else throw new Error('--serve hub|hub-nocache|bare');
   } else {
-    await main(parseOptions(argv));
+    await main(commandLine(USAGE, parseOptions, argv));
   }
 }

@@ -26,14 +26,14 @@ import { buildTx } from '../src/chain/tx.ts';
 import { TxType, type Tx } from '../src/chain/types.ts';
 import { ChainNode } from '../src/node/node.ts';
 import { StateStore } from '../src/node/state-store.ts';
+import { commandLine, simpleOptions } from './cli.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const NAMES = arg('--names', 10_000);
-const BLOCK_TXS = arg('--block-txs', 1000);
-const JSON_OUT = process.argv.includes('--json');
+const opts = commandLine('usage: npx node bench/ledger.ts [--names 10000] [--block-txs 1000] [--json]', (argv) =>
+  simpleOptions(argv, { numbers: { '--names': 10_000, '--block-txs': 1000 }, flags: ['--json'] }),
+);
+const NAMES = Math.floor(opts.numbers['--names']);
+const BLOCK_TXS = Math.floor(opts.numbers['--block-txs']);
+const JSON_OUT = opts.flags.has('--json');
 const progress = (m: string) => process.stderr.write(`${m}\n`);
 
 const validator = keyPairFromSecret(new Uint8Array(32).fill(7));

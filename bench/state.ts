@@ -25,6 +25,7 @@ import { verifyStateProof } from '../src/chain/proof.ts';
 import { sha256, toHex, bytesEqual } from '../src/chain/hash.ts';
 import { nameKey } from '../src/chain/keys.ts';
 import { prng } from './prng.ts';
+import { commandLine, UsageError } from './cli.ts';
 
 const BATCH = 1000;
 const VALUE_BYTES = 120;
@@ -57,13 +58,15 @@ export interface TreeResult {
   lookupUsP99: number;
 }
 
+const usage = 'usage: npx node bench/state.ts [--names N] [--mpt-names N] [--lookups N] [--proofs N] [--only urkel|mpt] [--json]';
+
 function parseArgs(argv: readonly string[]): Options {
   const opts: Options = { names: 100_000, mptNames: Number.NaN, lookups: 10_000, proofs: 2_000, json: false, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const num = (): number => {
       const v = Number(argv[++i]);
-      if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`${arg} needs a positive integer`);
+      if (!Number.isSafeInteger(v) || v <= 0) throw new UsageError(`${arg} needs a positive integer`);
       return v;
     };
     if (arg === '--names') opts.names = num();
@@ -73,9 +76,9 @@ function parseArgs(argv: readonly string[]): Options {
     else if (arg === '--json') opts.json = true;
     else if (arg === '--only') {
       const v = argv[++i];
-      if (v !== 'urkel' && v !== 'mpt') throw new Error('--only urkel|mpt');
+      if (v !== 'urkel' && v !== 'mpt') throw new UsageError('--only urkel|mpt');
       opts.only = v;
-    } else throw new Error(`unknown argument ${arg}; usage: bench/state.ts [--names N] [--mpt-names N] [--lookups N] [--proofs N] [--json]`);
+    } else throw new UsageError(`unknown argument ${arg}`);
   }
   if (Number.isNaN(opts.mptNames)) opts.mptNames = opts.names;
   return opts;
@@ -340,7 +343,7 @@ function table(u: TreeResult, m: TreeResult): string {
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = commandLine(usage, parseArgs);
   if (opts.only) {
     const n = opts.names;
     process.stdout.write(JSON.stringify(await runOne(opts.only, n, opts)));
