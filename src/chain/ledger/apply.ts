@@ -85,10 +85,27 @@ export function applyBlock(state: LedgerState, block: Block, options: ApplyOptio
 }
 
 /**
- * Every state key a transaction may read or write, so the node can load them before the pure
- * rules run. A REGISTER's commitment key depends only on data in the transaction.
+ * Keys of transaction objects already seen: a node asks for them at admission, when it builds or
+ * checks a block, and for every waiting transaction after each block, and each key is a hash.
+ * Transaction objects are never mutated (see encodeTx).
  */
-export function keysTouched(tx: Tx): Bytes[] {
+const touchedKeys = new WeakMap<Tx, readonly Bytes[]>();
+
+/**
+ * Every state key a transaction may read or write, so the node can load them before the pure
+ * rules run. A REGISTER's commitment key depends only on data in the transaction. The array and
+ * its keys are shared: callers must not modify them.
+ */
+export function keysTouched(tx: Tx): readonly Bytes[] {
+  let keys = touchedKeys.get(tx);
+  if (!keys) {
+    keys = computeKeysTouched(tx);
+    touchedKeys.set(tx, keys);
+  }
+  return keys;
+}
+
+function computeKeysTouched(tx: Tx): Bytes[] {
   const keys = [accountKey(tx.account)];
   const p = tx.payload;
   switch (p.type) {
