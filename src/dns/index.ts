@@ -10,7 +10,7 @@ export type { ZoneTransfer, ZoneTransferOptions, ZoneTransferStats, TransferAcl,
 export type { NotifyTarget, NotifyOutcome } from './transfer/notify.ts';
 export type { TsigKeyConfig, TsigAlgorithm } from './transfer/tsig.ts';
 export { TransferConfigError } from './transfer/errors.ts';
-export type { DnsServer, DnsServerOptions, DnsServiceOptions, DnsServerStats, DnsPacketHook, DnsPacketContext } from './server.ts';
+export type { DnsServer, DnsServerEvent, DnsServerOptions, DnsServiceOptions, DnsServerStats, DnsPacketHook, DnsPacketContext } from './server.ts';
 export { handleQuery, CHAIN, runChain } from './chain.ts';
 export { registerDoh, dohPath, dohContentType } from './doh.ts';
 export type { DohOptions, DohStats } from './doh.ts';

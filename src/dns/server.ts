@@ -16,7 +16,7 @@ import { rrlFromLimits } from './rrl.ts';
 import { answerCacheFromLimits, trackLookups } from './answercache.ts';
 import type { AnswerCacheStats } from './answercache.ts';
 import { ANSWERED, UdpFastPath } from './udp-fast-path.ts';
-import { Counter, startUdpThreads } from './udp-threads.ts';
+import { Counter, startUdpThreads, type UdpThreadsEvent } from './udp-threads.ts';
 import type { CounterName, UdpThreads } from './udp-threads.ts';
 import type { DnssecKeys } from './signer.ts';
 import { Signer } from './signer.ts';
@@ -38,7 +38,11 @@ export interface DnsServerOptions extends DnsServiceOptions {
   readonly host: string;
   /** 0: the OS picks one port, used for both UDP and TCP. */
   readonly port: number;
+  /** Told when a UDP worker thread dies and how its restart goes (the node logs these). */
+  readonly onEvent?: (event: DnsServerEvent) => void;
 }
+
+export type DnsServerEvent = UdpThreadsEvent;
 
 export interface DnsServerStats extends DnsStats, AnswerCacheStats {
   udpDropped: number;
@@ -246,7 +250,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     tcpPort = await listenTcp(tcp, opts.host, opts.port);
     try {
       if (limits.udpWorkers > 0) {
-        threads = await startUdpThreads({ host: opts.host, port: tcpPort, family, count: limits.udpWorkers, env, answer: (packet, ctx, queryEnv) => answer(packet, ctx, queryEnv ?? env) });
+        threads = await startUdpThreads({ host: opts.host, port: tcpPort, family, count: limits.udpWorkers, env, answer: (packet, ctx, queryEnv) => answer(packet, ctx, queryEnv ?? env), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
         udpPort = threads.port;
       } else {
         const candidate = makeUdp();

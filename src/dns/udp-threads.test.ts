@@ -7,6 +7,7 @@ import { buildQuery, readReply } from './querykit.ts';
 import { aRdata, RRType } from './rdata.ts';
 import type { DnsServer, DnsServerOptions } from './server.ts';
 import { startDnsServer } from './server.ts';
+import { restartDelayMs, type UdpThreadsEvent } from './udp-threads.ts';
 import { Rcode } from './wire.ts';
 import type { ZoneView } from './zone.ts';
 
@@ -165,5 +166,50 @@ test('UDP worker: a worker that dies is started again on the same port and answe
     let reply: Uint8Array | undefined;
     while (!reply && Date.now() < deadlineMs) reply = await ask(server.udpPort, buildQuery('alice.dcbt.test.', RRType.A, { id: 2 }));
     assert.equal(reply && readReply(reply).rcode, Rcode.NOERROR);
+  });
+});
+
+test('UDP worker: a restart that cannot bind is reported and retried with backoff until the port is free', async () => {
+  assert.deepEqual([1, 2, 3, 4, 8, 20].map(restartDelayMs), [100, 200, 400, 800, 10_000, 10_000]);
+  const events: UdpThreadsEvent[] = [];
+  const waitFor = async (type: UdpThreadsEvent['type']): Promise<UdpThreadsEvent> => {
+    const deadlineMs = Date.now() + 10_000;
+    for (;;) {
+      const found = events.find((e) => e.type === type);
+      if (found) return found;
+      if (Date.now() > deadlineMs) throw new Error(`no ${type} event; saw ${JSON.stringify(events)}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  let crashNext = true;
+  await withServer({ onEvent: (e) => events.push(e) }, async (server) => {
+    server.setPacketHook(async (_packet, ctx) => {
+      if (!crashNext) return false;
+      crashNext = false;
+      await ctx.send({ not: 'bytes' } as unknown as Uint8Array);
+      return true;
+    });
+    await udpAskMany(server.udpPort, [buildQuery('alice.dcbt.test.', RRType.A, { id: 1 })], 100);
+    assert.equal((await waitFor('udp-worker-exited')).type, 'udp-worker-exited');
+    // The first restart comes 100 ms after the exit: take the port before it does.
+    const squatter = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      squatter.once('error', reject);
+      squatter.bind(server.udpPort, '127.0.0.1', () => resolve());
+    });
+    try {
+      const failed = await waitFor('udp-worker-restart-failed');
+      assert.ok(failed.type === 'udp-worker-restart-failed');
+      assert.equal(failed.attempt, 1);
+      assert.equal(failed.retryInMs, 200);
+      assert.match(failed.message, /cannot bind UDP 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+    const restarted = await waitFor('udp-worker-restarted');
+    assert.ok(restarted.type === 'udp-worker-restarted' && restarted.attempts >= 2, JSON.stringify(restarted));
+    const reply = await ask(server.udpPort, buildQuery('alice.dcbt.test.', RRType.A, { id: 2 }));
+    assert.equal(reply && readReply(reply).rcode, Rcode.NOERROR);
+    assert.equal(server.stats.udpWorkerRestarts, 1);
   });
 });

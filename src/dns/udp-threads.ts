@@ -31,8 +31,23 @@ export function sharedCounters(slice: Float64Array): Record<CounterName, number>
 const VIEW_TIME_DRIFT_MS_MAX = 250;
 /** How long a closing worker gets to close its socket before it is terminated. */
 const WORKER_CLOSE_TIMEOUT_MS = 2000;
-/** A worker that died is started again after this long (it may have crashed on a bad packet). */
+/**
+ * A worker that died is started again after this long (it may have crashed on a bad packet); if
+ * that fails (the port was taken meanwhile), again after twice as long, up to the maximum, until
+ * it succeeds or the server closes.
+ */
 const WORKER_RESTART_DELAY_MS = 100;
+const WORKER_RESTART_DELAY_MS_MAX = 10_000;
+
+/** What happens to the workers after start, for the operator's log. */
+export type UdpThreadsEvent =
+  | { readonly type: 'udp-worker-exited'; readonly index: number; readonly exitCode: number }
+  | { readonly type: 'udp-worker-restart-failed'; readonly index: number; readonly attempt: number; readonly retryInMs: number; readonly message: string }
+  | { readonly type: 'udp-worker-restarted'; readonly index: number; readonly attempts: number };
+
+export function restartDelayMs(attempt: number): number {
+  return Math.min(WORKER_RESTART_DELAY_MS * 2 ** (attempt - 1), WORKER_RESTART_DELAY_MS_MAX);
+}
 
 export interface UdpWorkerData {
   readonly index: number;
@@ -74,6 +89,8 @@ export interface UdpThreadsOptions {
   readonly count: number;
   readonly env: DnsEnv;
   readonly answer: UdpAnswer;
+  /** Told of workers that die and of their restarts; a listener that throws is ignored. */
+  readonly onEvent?: (event: UdpThreadsEvent) => void;
 }
 
 export interface UdpThreads {
@@ -102,6 +119,13 @@ export async function startUdpThreads(opts: UdpThreadsOptions): Promise<UdpThrea
   const viewGeneration = new Int32Array(viewGenerationBuffer);
   let closing = false;
   let restarts = 0;
+  const report = (event: UdpThreadsEvent): void => {
+    try {
+      opts.onEvent?.(event);
+    } catch {
+      // The listener's fault must not stop the restarts.
+    }
+  };
 
   const first = env.view();
   let sentSerial = first.serial;
@@ -150,27 +174,46 @@ export async function startUdpThreads(opts: UdpThreadsOptions): Promise<UdpThrea
         if (m.type === 'query') void answerQuery(worker, m);
         else if (m.type === 'bound') {
           started = true;
+          if (closing) {
+            // A restart that finished after close() began: this worker is not wanted.
+            void worker.terminate();
+            resolve(m.port);
+            return;
+          }
           workers[index] = worker;
           // It started from the view of the moment it was made; one sent since may be newer.
           worker.postMessage({ type: 'view', serial: sentSerial, timeMs: sentTimeMs + (performance.now() - sentAtMs), changed: null, generation: Atomics.load(viewGeneration, 0) } satisfies FromMain);
           resolve(m.port);
         } else if (m.type === 'bind-error') {
           void worker.terminate();
-          reject(new DnsConfigError(`cannot bind UDP ${opts.host}:${opts.port}: ${m.message}`, { port: opts.port }));
+          reject(new DnsConfigError(`cannot bind UDP ${opts.host}:${bindPort}: ${m.message}`, { port: bindPort }));
         }
       });
       // A worker's uncaught error ends it; 'exit' follows and starts a new one.
       worker.on('error', () => undefined);
-      worker.on('exit', () => {
+      worker.on('exit', (exitCode) => {
         if (workers[index] === worker) workers[index] = undefined;
         if (!started) return reject(new DnsConfigError(`the UDP worker for ${opts.host}:${opts.port} stopped before it was ready`, { port: opts.port }));
         if (closing) return;
         restarts++;
-        setTimeout(() => {
-          if (!closing) spawn(index, port).catch(() => undefined);
-        }, WORKER_RESTART_DELAY_MS).unref();
+        report({ type: 'udp-worker-exited', index, exitCode });
+        restart(index, 1);
       });
     });
+
+  const restart = (index: number, attempt: number): void => {
+    setTimeout(() => {
+      if (closing) return;
+      spawn(index, port).then(
+        () => report({ type: 'udp-worker-restarted', index, attempts: attempt }),
+        (error: unknown) => {
+          if (closing) return;
+          report({ type: 'udp-worker-restart-failed', index, attempt, retryInMs: restartDelayMs(attempt + 1), message: error instanceof Error ? error.message : String(error) });
+          restart(index, attempt + 1);
+        },
+      );
+    }, restartDelayMs(attempt)).unref();
+  };
 
   const stopAll = async (): Promise<void> => {
     closing = true;

@@ -28,6 +28,7 @@ import {
   type ZoneTransfer,
   type ApexConfig,
   type DnsServer,
+  type DnsServerEvent,
   type DnssecKeyPair,
   type DnssecKeys,
   type ZoneView,
@@ -114,6 +115,31 @@ export interface NodeDnsOptions {
   readonly notify?: readonly NotifyTarget[];
   /** Worker threads serving UDP (default 1: cached answers never wait for the chain's work; `DnsLimits.udpWorkers`). */
   readonly udpWorkers?: number;
+  /** Told when a UDP worker dies and how its restart goes; `dnsEventLogger` writes them to a log. */
+  readonly onEvent?: (event: DnsServerEvent) => void;
+}
+
+interface EventLog {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/** Writes the DNS server's events to the node's log, each at the level an operator needs. */
+export function dnsEventLogger(log: EventLog): (event: DnsServerEvent) => void {
+  return (event) => {
+    switch (event.type) {
+      case 'udp-worker-exited':
+        log.warn({ worker: event.index, exitCode: event.exitCode }, 'DNS UDP worker stopped; starting it again');
+        break;
+      case 'udp-worker-restart-failed':
+        log.error({ worker: event.index, attempt: event.attempt, retryInMs: event.retryInMs, reason: event.message }, 'DNS UDP worker could not start again; UDP on this port is down until it does (TCP and DoH still answer)');
+        break;
+      case 'udp-worker-restarted':
+        log.info({ worker: event.index, attempts: event.attempts }, 'DNS UDP worker serving again');
+        break;
+    }
+  };
 }
 
 export interface NodeDns {
@@ -129,7 +155,7 @@ export interface NodeDns {
 export async function startNodeDns(node: ChainNode, options: NodeDnsOptions): Promise<NodeDns> {
   const keys = await loadNodeDnssecKeys(node.dataDir, node.genesis, Date.now());
   const view = zoneViewOf(node);
-  const server = await startDnsServer({ host: options.host, port: options.port, view, apex: apexConfig(node.genesis), ...(keys ? { keys } : {}), limits: { udpWorkers: options.udpWorkers ?? DEFAULT_NODE_UDP_WORKERS } });
+  const server = await startDnsServer({ host: options.host, port: options.port, view, apex: apexConfig(node.genesis), ...(keys ? { keys } : {}), limits: { udpWorkers: options.udpWorkers ?? DEFAULT_NODE_UDP_WORKERS }, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
   // UDP workers hold their own answer caches: tell them of each block as it is final.
   const offView = node.onBlock(() => server.viewChanged());
   let transfer: ZoneTransfer | undefined;

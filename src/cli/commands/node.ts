@@ -7,7 +7,7 @@ import { bytesEqual } from '../../chain/hash.ts';
 import { DEFAULT_NODE_UDP_WORKERS, registerDoh } from '../../dns/index.ts';
 import { DcbtError } from '../../errors.ts';
 import { readJsonIfExists } from '../../files.ts';
-import { exportNodeZone, startNodeDns } from '../../node/dns-service.ts';
+import { dnsEventLogger, exportNodeZone, startNodeDns } from '../../node/dns-service.ts';
 import { NetworkNode } from '../../node/network.ts';
 import { loadNodeConfig, loadNodeKeys } from '../../node/testnet.ts';
 import { buildRpc } from '../../rpc/server.ts';
@@ -64,7 +64,7 @@ export function registerNodeCommand(program: Command): void {
         log,
       });
       const { chain } = node;
-      const dnsNode = await startNodeDns(chain, { host, port: dnsPort, transferAllow: ['127.0.0.1', '::1'] , udpWorkers: udpWorkers(flags.dnsUdpWorkers) });
+      const dnsNode = await startNodeDns(chain, { host, port: dnsPort, transferAllow: ['127.0.0.1', '::1'], udpWorkers: udpWorkers(flags.dnsUdpWorkers), onEvent: dnsEventLogger(log) });
       const rpc = await buildRpc(chain, undefined, { zoneText: () => exportNodeZone(chain) });
       await registerDoh(rpc, dnsNode.server.env);
       await rpc.listen({ host, port: rpcPort });

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { ChainNode } from '../../node/node.ts';
 import { ensureDevnet } from '../../node/devnet.ts';
 import { buildRpc } from '../../rpc/server.ts';
-import { exportNodeZone, genesisKsk, startNodeDns } from '../../node/dns-service.ts';
+import { dnsEventLogger, exportNodeZone, genesisKsk, startNodeDns } from '../../node/dns-service.ts';
 import { DEFAULT_NODE_UDP_WORKERS, registerDoh, unboundTrustAnchor } from '../../dns/index.ts';
 import { startHub } from '../../hub/server.ts';
 import { DcbtError } from '../../errors.ts';
@@ -78,7 +78,7 @@ export function registerStartCommand(program: Command): void {
       const devnet = await ensureDevnet(flags.dataDir);
       if (devnet.created) out.progress(`created a new devnet in ${flags.dataDir} (genesis.json, validator.key)`);
       const node = await ChainNode.open({ dataDir: flags.dataDir, genesis: devnet.genesis, validatorKey: devnet.validatorKey });
-      const dnsNode = await startNodeDns(node, { host: flags.host, port: dnsPort, ...transferOptions(flags) , udpWorkers: udpWorkers(flags.dnsUdpWorkers) });
+      const dnsNode = await startNodeDns(node, { host: flags.host, port: dnsPort, ...transferOptions(flags), udpWorkers: udpWorkers(flags.dnsUdpWorkers), onEvent: dnsEventLogger(log) });
       const dns = dnsNode.server;
       const rpc = await buildRpc(node, undefined, { zoneText: () => exportNodeZone(node) });
       // DNS over HTTPS (RFC 8484) on the node's HTTP port, answered by the same handler chain.
