@@ -149,17 +149,24 @@ test('UDP worker: close() frees the port for the next server', async () => {
   }
 });
 
-test('UDP worker: a worker that dies is started again on the same port and answers', async () => {
+/**
+ * Makes the worker die on the next query: a packet hook hands it something it cannot send, so it
+ * throws and exits. Later queries go through as usual.
+ */
+async function crashWorkerOnce(server: DnsServer, waitMs: number): Promise<void> {
   let crashNext = true;
+  server.setPacketHook(async (_packet, ctx) => {
+    if (!crashNext) return false;
+    crashNext = false;
+    await ctx.send({ not: 'bytes' } as unknown as Uint8Array);
+    return true;
+  });
+  await udpAskMany(server.udpPort, [buildQuery('alice.dcbt.test.', RRType.A, { id: 1 })], waitMs);
+}
+
+test('UDP worker: a worker that dies is started again on the same port and answers', async () => {
   await withServer({}, async (server) => {
-    // A packet hook that hands the worker something it cannot send: the worker throws and exits.
-    server.setPacketHook(async (_packet, ctx) => {
-      if (!crashNext) return false;
-      crashNext = false;
-      await ctx.send({ not: 'bytes' } as unknown as Uint8Array);
-      return true;
-    });
-    await udpAskMany(server.udpPort, [buildQuery('alice.dcbt.test.', RRType.A, { id: 1 })], 300);
+    await crashWorkerOnce(server, 300);
     const deadlineMs = Date.now() + 5000;
     while (server.stats.udpWorkerRestarts === 0 && Date.now() < deadlineMs) await new Promise((r) => setTimeout(r, 20));
     assert.equal(server.stats.udpWorkerRestarts, 1);
@@ -181,15 +188,8 @@ test('UDP worker: a restart that cannot bind is reported and retried with backof
       await new Promise((r) => setTimeout(r, 5));
     }
   };
-  let crashNext = true;
   await withServer({ onEvent: (e) => events.push(e) }, async (server) => {
-    server.setPacketHook(async (_packet, ctx) => {
-      if (!crashNext) return false;
-      crashNext = false;
-      await ctx.send({ not: 'bytes' } as unknown as Uint8Array);
-      return true;
-    });
-    await udpAskMany(server.udpPort, [buildQuery('alice.dcbt.test.', RRType.A, { id: 1 })], 100);
+    await crashWorkerOnce(server, 100);
     assert.equal((await waitFor('udp-worker-exited')).type, 'udp-worker-exited');
     // The first restart comes 100 ms after the exit: take the port before it does.
     const squatter = createSocket('udp4');
