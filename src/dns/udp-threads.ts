@@ -193,7 +193,7 @@ export async function startUdpThreads(opts: UdpThreadsOptions): Promise<UdpThrea
       worker.on('error', () => undefined);
       worker.on('exit', (exitCode) => {
         if (workers[index] === worker) workers[index] = undefined;
-        if (!started) return reject(new DnsConfigError(`the UDP worker for ${opts.host}:${opts.port} stopped before it was ready`, { port: opts.port }));
+        if (!started) return reject(new DnsConfigError(`the UDP worker for ${opts.host}:${bindPort} stopped before it was ready`, { port: bindPort }));
         if (closing) return;
         restarts++;
         report({ type: 'udp-worker-exited', index, exitCode });
@@ -205,7 +205,9 @@ export async function startUdpThreads(opts: UdpThreadsOptions): Promise<UdpThrea
     setTimeout(() => {
       if (closing) return;
       spawn(index, port).then(
-        () => report({ type: 'udp-worker-restarted', index, attempts: attempt }),
+        () => {
+          if (!closing) report({ type: 'udp-worker-restarted', index, attempts: attempt });
+        },
         (error: unknown) => {
           if (closing) return;
           report({ type: 'udp-worker-restart-failed', index, attempt, retryInMs: restartDelayMs(attempt + 1), message: error instanceof Error ? error.message : String(error) });

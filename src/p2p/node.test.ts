@@ -84,6 +84,8 @@ describe('gossip', () => {
     }
     await waitFor('b and c connected to a', () => a.peers().length === 2 && b.peers().includes(a.peerId) && c.peers().includes(a.peerId));
     await waitFor('subscriptions known', () => TOPIC_KINDS.every((k) => a.topicPeers(k).length === 2 && b.topicPeers(k).length === 1 && c.topicPeers(k).length === 1));
+    // a relays b's messages only to the peers in its mesh, which c joins at a's next heartbeat.
+    await waitFor('c in the mesh of a', () => TOPIC_KINDS.every((k) => a.meshPeers(k).includes(c.peerId)));
     assert.equal(b.peers().includes(c.peerId), false, 'b and c only meet through a');
 
     for (const kind of TOPIC_KINDS) {

@@ -87,6 +87,11 @@ export interface P2PNode {
   dial(address: string): Promise<string>;
   /** Peers known to be subscribed to a topic. */
   topicPeers(kind: TopicKind): string[];
+  /**
+   * Peers this node forwards the topic's messages to (its gossipsub mesh); a subscriber joins it
+   * at the next heartbeat, so a message relayed before then does not reach it.
+   */
+  meshPeers(kind: TopicKind): string[];
   /** Sends to the topic; returns how many peers it went to (0 is not an error). */
   publish(kind: TopicKind, data: Bytes): Promise<number>;
   /** Joins the topic with one handler (before or after start); the returned function leaves it. */
@@ -290,6 +295,8 @@ export async function createP2PNode(options: P2PNodeOptions): Promise<P2PNode> {
       return connection.remotePeer.toString();
     },
     topicPeers: (kind) => pubsub.getSubscribers(topics[kind]).map((p) => p.toString()),
+    // getMeshPeers is on @libp2p/gossipsub's class but not on its exported interface (17.1).
+    meshPeers: (kind) => (pubsub as unknown as { getMeshPeers(topic: string): string[] }).getMeshPeers(topics[kind]),
 
     async publish(kind, data) {
       requireRunning(`publish on ${kind}`);
