@@ -126,7 +126,7 @@ describe('gossip', () => {
       return 'accept';
     });
     b.subscribe('vote', () => 'accept');
-    await waitFor('topic meshes', () => a.topicPeers('vote').length === 2 && b.topicPeers('vote').length === 1 && c.topicPeers('vote').length === 1);
+    await waitFor('topic meshes', () => a.topicPeers('vote').length === 2 && b.topicPeers('vote').length === 1 && c.topicPeers('vote').length === 1 && a.meshPeers('vote').includes(c.peerId));
     for (let i = 0; i < 20; i++) await b.publish('vote', utf8(`stale ${i}`));
     await b.publish('vote', utf8('fresh'));
     await waitFor('fresh vote at c', () => seenByC.includes('fresh'));
