@@ -19,8 +19,8 @@ export interface KeyPair {
  * Runs `fn` with stack traces off. node:crypto's createPublicKey (and createPrivateKey) find out
  * whether their argument is a KeyObject or a CryptoKey by reading a private field inside
  * try/catch, so every call with a plain options object throws and catches two TypeErrors, and
- * capturing their stack traces is most of the call's cost: 22 µs against 6 µs without them
- * (timed in a loop of createPublicKey calls with and without `Error.stackTraceLimit = 0`).
+ * capturing their stack traces is most of the call's cost: 21 µs against 8 µs without them
+ * (docs/PERFORMANCE.md, Ledger, has the command that times it).
  * Parsing a key happens for each new account's first transaction, so it is on the hot path; an
  * error from a bad key is caught by the caller, which needs no stack for it.
  */
