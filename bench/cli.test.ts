@@ -5,15 +5,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { simpleOptions, UsageError } from './cli.ts';
 
-const spec = { numbers: { '--txs': 4000, '--rate': 200 }, strings: ['--node-flags'] as const, flags: ['--json'] };
+const spec = { numbers: { '--txs': 4000, '--rate': 200 }, integers: ['--txs'] as const, strings: ['--node-flags'] as const, flags: ['--json'] };
 
 test('simpleOptions: defaults, numbers, strings and flags', () => {
   const none = simpleOptions([], spec);
   assert.deepEqual(none.numbers, { '--txs': 4000, '--rate': 200 });
   assert.deepEqual(none.strings, {});
   assert.equal(none.flags.size, 0);
-  const some = simpleOptions(['--rate', '50', '--json', '--node-flags', '--perf-basic-prof', '--txs', '1.5'], spec);
-  assert.deepEqual(some.numbers, { '--txs': 1.5, '--rate': 50 });
+  const some = simpleOptions(['--rate', '50', '--json', '--node-flags', '--perf-basic-prof', '--txs', '15', '--rate', '0.5'], spec);
+  assert.deepEqual(some.numbers, { '--txs': 15, '--rate': 0.5 });
   assert.equal(some.strings['--node-flags'], '--perf-basic-prof');
   assert.ok(some.flags.has('--json'));
 });
@@ -24,6 +24,7 @@ test('simpleOptions: bad input is a UsageError naming the argument', () => {
     [['--txs'], /--txs needs a positive number/],
     [['--txs', 'many'], /--txs needs a positive number/],
     [['--txs', '0'], /--txs needs a positive number/],
+    [['--txs', '0.5'], /--txs needs a whole number, not 0.5/],
     [['--node-flags'], /--node-flags needs a value/],
     [['--rate', '-1'], /--rate needs a positive number/],
   ] as const) {

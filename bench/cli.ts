@@ -31,11 +31,12 @@ export interface SimpleOptions<N extends string, S extends string> {
 
 /**
  * Options of the form `--name <positive number>`, `--name <string>` and bare `--flag`s; anything
- * else is a UsageError. `numbers` gives each numeric option's default.
+ * else is a UsageError. `numbers` gives each numeric option's default; those named in `integers`
+ * (counts) must be whole numbers.
  */
 export function simpleOptions<N extends string, S extends string = never>(
   argv: readonly string[],
-  spec: { readonly numbers: Record<N, number>; readonly strings?: readonly S[]; readonly flags?: readonly string[] },
+  spec: { readonly numbers: Record<N, number>; readonly integers?: readonly NoInfer<N>[]; readonly strings?: readonly S[]; readonly flags?: readonly string[] },
 ): SimpleOptions<N, S> {
   const numbers = { ...spec.numbers };
   const strings: Partial<Record<S, string>> = {};
@@ -50,6 +51,7 @@ export function simpleOptions<N extends string, S extends string = never>(
     if (Object.hasOwn(numbers, arg)) {
       const v = Number(value);
       if (value === undefined || !Number.isFinite(v) || v <= 0) throw new UsageError(`${arg} needs a positive number`);
+      if (spec.integers?.includes(arg as N) === true && !Number.isInteger(v)) throw new UsageError(`${arg} needs a whole number, not ${value}`);
       numbers[arg as N] = v;
     } else if ((spec.strings as readonly string[] | undefined)?.includes(arg)) {
       // A value may start with dashes: --node-flags takes node's own options.

@@ -49,6 +49,7 @@ const USAGE = `usage: npx node bench/consensus.ts [--txs 4000] [--names 5] [--in
 const opts = commandLine(USAGE, (argv) =>
   simpleOptions(argv, {
     numbers: { '--txs': 4000, '--names': 5, '--in-flight': 64, '--pow-bits': 8, '--rate': 200, '--steady-seconds': 10 },
+    integers: ['--txs', '--names', '--in-flight', '--pow-bits'],
     strings: ['--node-flags'],
     flags: ['--json'],
   }),

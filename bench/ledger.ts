@@ -29,10 +29,10 @@ import { StateStore } from '../src/node/state-store.ts';
 import { commandLine, simpleOptions } from './cli.ts';
 
 const opts = commandLine('usage: npx node bench/ledger.ts [--names 10000] [--block-txs 1000] [--json]', (argv) =>
-  simpleOptions(argv, { numbers: { '--names': 10_000, '--block-txs': 1000 }, flags: ['--json'] }),
+  simpleOptions(argv, { numbers: { '--names': 10_000, '--block-txs': 1000 }, integers: ['--names', '--block-txs'], flags: ['--json'] }),
 );
-const NAMES = Math.floor(opts.numbers['--names']);
-const BLOCK_TXS = Math.floor(opts.numbers['--block-txs']);
+const NAMES = opts.numbers['--names'];
+const BLOCK_TXS = opts.numbers['--block-txs'];
 const JSON_OUT = opts.flags.has('--json');
 const progress = (m: string) => process.stderr.write(`${m}\n`);
 
