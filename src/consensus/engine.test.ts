@@ -256,6 +256,41 @@ test('L49: precommits of more than 2/3 decide; the certificate passes the light 
   assert.equal(h.engine.status().started, true);
 });
 
+test('last commit: late votes of the decided round get nothing back; a validator still at that height gets the proposal and precommits', () => {
+  const h = harness();
+  lockOnA(h);
+  h.step(precommit(K[1]!, 1, 0, hA));
+  h.step(precommit(K[3]!, 1, 0, hA));
+  assert.equal(h.engine.status().height, 2);
+  const resent = (from: number) => h.sent(from).filter((m) => m.type === 'proposal' && m.proposal.height === 1);
+  const precommitsResent = (from: number) => h.sent(from).filter((m) => m.type === 'vote' && m.vote.height === 1 && m.vote.step === VoteStep.PRECOMMIT);
+
+  // The quorum's last precommit and forwarded copies arrive just after the decision: the
+  // precommits go out again (once), the block does not.
+  let mark = h.readies.length;
+  assert.deepEqual(h.step(precommit(K[2]!, 1, 0, hA)), { status: 'stale' });
+  h.step(prevote(K[3]!, 1, 0, hA));
+  h.advance(TEST_TIMEOUTS.rebroadcastMs / 2 - 1);
+  h.step(precommit(K[1]!, 1, 0, hA));
+  assert.equal(resent(mark).length, 0, 'no block sent again for late votes');
+  assert.equal(precommitsResent(mark).length, 3, 'the certificate: the three precommits for A, once');
+
+  // A validator that left round 0 of height 1 without deciding is behind: it gets the block.
+  mark = h.readies.length;
+  h.step(prevote(K[2]!, 1, 1, null));
+  assert.equal(resent(mark).length, 1);
+  assert.ok(bytesEqual(hashOf((resent(mark)[0] as { block: typeof A }).block), hA));
+
+  // At most once per rebroadcastMs; after that, a round-0 message this late is a stalled validator's resend.
+  mark = h.readies.length;
+  h.step(prevote(K[2]!, 1, 1, null));
+  assert.equal(resent(mark).length, 0, 'not again within rebroadcastMs');
+  h.advance(TEST_TIMEOUTS.rebroadcastMs);
+  h.step(precommit(K[2]!, 1, 0, hA));
+  assert.equal(resent(mark).length, 1, 'a round-0 message long after the decision comes from a validator still at height 1');
+  assert.equal(precommitsResent(mark).length, 3);
+});
+
 test('L49: precommits of an earlier round decide while the node is in a later round', () => {
   const h = harness();
   h.step(prevote(K[1]!, 1, 2, null));

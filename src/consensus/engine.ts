@@ -208,11 +208,14 @@ export class ConsensusEngine {
    * are sent again when a message of that height shows a validator is one height behind — the
    * "last commit" gossip that lets it decide without block sync.
    */
-  private lastDecision: { readonly height: number; readonly votes: readonly SignedVote[]; readonly proposal: ProposalEntry | undefined } | undefined;
+  private lastDecision:
+    | { readonly height: number; readonly round: number; readonly atMs: number; readonly votes: readonly SignedVote[]; readonly proposal: ProposalEntry | undefined }
+    | undefined;
   /** (height, round, step) when the rebroadcast timer last fired: messages go out again only when it has not moved. */
   private rebroadcastMark = '';
-  /** The last-commit gossip goes out at most once per rebroadcastMs. */
+  /** The last decision's precommits, and its block, go out again at most once per rebroadcastMs each. */
   private catchUpAllowedAtMs = 0;
+  private blockResendAllowedAtMs = 0;
 
   // ---- outputs until the next ready() ----
   private outCommit: Decision[] = [];
@@ -489,7 +492,7 @@ export class ConsensusEngine {
     if (m.type === 'evidence') return this.receiveEvidence(m.evidence);
     const height = m.type === 'vote' ? m.vote.height : m.proposal.height;
     if (height < this.height) {
-      if (height === this.height - 1) this.sendLastDecision();
+      if (height === this.height - 1) this.sendLastDecision(m.type === 'vote' ? m.vote.round : m.proposal.round);
       return { status: 'stale' };
     }
     if (height > this.height + 1) return { status: 'future' };
@@ -705,7 +708,7 @@ export class ConsensusEngine {
     };
     this.outCommit.push({ block, certificate });
     const proposal = [...(this.rounds.get(round)?.proposals ?? []), ...[...this.rounds.values()].flatMap((r) => r.proposals)].find((e) => e.hash === hash);
-    this.lastDecision = { height: this.height, votes, proposal };
+    this.lastDecision = { height: this.height, round, atMs: this.nowMs, votes, proposal };
     // The pause is counted from the decided block's time, not from now: the time the round took
     // (building, checking and voting on a large block) is part of the interval, not added to it.
     const sinceBlockMs = Math.max(0, this.nowMs - block.header.timeMs);
@@ -781,12 +784,28 @@ export class ConsensusEngine {
     return `${this.height}/${this.round}/${this.stepNow}/${this.started}`;
   }
 
-  private sendLastDecision(): void {
+  /**
+   * Helps a validator still at the decided height: the precommits of the decision (a few hundred
+   * bytes) go out for any message of that height, at most once per rebroadcastMs. The block goes
+   * with them only for a validator that is behind, because most messages of that height are not
+   * from one: the precommits beyond the quorum and gossip's forwarded copies arrive just after
+   * the decision. A validator that left the decided round without deciding, or whose message of
+   * that round comes long after the decision (its rebroadcast, sent only when it is stalled), is
+   * behind. Sending the block for every late message sent it to every peer again at almost every
+   * height (docs/CONSENSUS.md, "Last commit").
+   */
+  private sendLastDecision(round: number): void {
     const last = this.lastDecision;
-    if (!last || last.height !== this.height - 1 || this.nowMs < this.catchUpAllowedAtMs) return;
-    this.catchUpAllowedAtMs = this.nowMs + this.timeouts.rebroadcastMs;
-    if (last.proposal) this.outSend.push({ type: 'proposal', proposal: last.proposal.proposal, block: last.proposal.block });
-    for (const vote of last.votes) this.outSend.push({ type: 'vote', vote });
+    if (!last || last.height !== this.height - 1) return;
+    const behind = round > last.round || this.nowMs - last.atMs >= this.timeouts.rebroadcastMs / 2;
+    if (behind && last.proposal && this.nowMs >= this.blockResendAllowedAtMs) {
+      this.blockResendAllowedAtMs = this.nowMs + this.timeouts.rebroadcastMs;
+      this.outSend.push({ type: 'proposal', proposal: last.proposal.proposal, block: last.proposal.block });
+    }
+    if (this.nowMs >= this.catchUpAllowedAtMs) {
+      this.catchUpAllowedAtMs = this.nowMs + this.timeouts.rebroadcastMs;
+      for (const vote of last.votes) this.outSend.push({ type: 'vote', vote });
+    }
   }
 
   // ---- signing ---------------------------------------------------------------------------------
