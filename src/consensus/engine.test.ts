@@ -256,7 +256,7 @@ test('L49: precommits of more than 2/3 decide; the certificate passes the light 
   assert.equal(h.engine.status().started, true);
 });
 
-test('last commit: late votes of the decided round get nothing back; a validator still at that height gets the proposal and precommits', () => {
+test('last commit: late votes of the decided round get the precommits back but not the block; a validator still at that height gets the block too', () => {
   const h = harness();
   lockOnA(h);
   h.step(precommit(K[1]!, 1, 0, hA));
