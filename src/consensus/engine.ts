@@ -204,9 +204,9 @@ export class ConsensusEngine {
   private nextHeightBuffer: ConsensusMessage[] = [];
   private readonly evidenceSeen = new Set<string>();
   /**
-   * The previous height's decision: its precommits (rebuilt from the certificate) and proposal
-   * are sent again when a message of that height shows a validator is one height behind — the
-   * "last commit" gossip that lets it decide without block sync.
+   * The previous height's decision: its precommits (rebuilt from the certificate) are sent again
+   * for a message of that height, and its proposal when the message shows a validator one height
+   * behind (`sendLastDecision`) — the "last commit" gossip that lets it decide without block sync.
    */
   private lastDecision:
     | { readonly height: number; readonly round: number; readonly atMs: number; readonly votes: readonly SignedVote[]; readonly proposal: ProposalEntry | undefined }
