@@ -360,12 +360,12 @@ export function txId(tx: Tx): Bytes {
 
 // ---- blocks ----------------------------------------------------------------------------------
 
-function writeHeader(w: Writer, h: BlockHeader): void {
+export function writeHeader(w: Writer, h: BlockHeader): void {
   w.u8(FORMAT_VERSION).str8(h.chainId).u64(h.height).u64(h.timeMs);
   w.fixed(h.prevHash, 32).fixed(h.txRoot, 32).fixed(h.stateRoot, 32).fixed(h.validatorsHash, 32).fixed(h.proposer, 32);
 }
 
-function readHeader(r: Reader): BlockHeader {
+export function readHeader(r: Reader): BlockHeader {
   const version = r.u8();
   if (version !== FORMAT_VERSION) r.fail(`unknown format version ${version}`);
   return {

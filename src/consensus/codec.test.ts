@@ -1,17 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CodecError, VoteStep } from '../chain/codec.ts';
+import { CodecError, txId, VoteStep } from '../chain/codec.ts';
 import { compareBytes } from '../chain/hash.ts';
 import { TxType, type Block, type Tx } from '../chain/types.ts';
 import {
   CONSENSUS_MESSAGE_SIZE_BYTES_MAX,
   VOTE_MESSAGE_SIZE_BYTES,
+  decodeCompactProposal,
   decodeConsensusMessage,
   decodeEvidence,
   decodePersistedState,
   duplicateProposalEvidence,
   duplicateVoteEvidence,
+  encodeCompactProposal,
   encodeConsensusMessage,
   encodeEvidence,
   encodePersistedState,
@@ -111,6 +113,38 @@ test('consensus messages round-trip through the codec', () => {
   );
 });
 
+test('a compact proposal carries the signed proposal, the header and the ids of the transactions, in block order', () => {
+  fc.assert(
+    fc.property(proposal, block, (p, b) => {
+      const encoded = encodeCompactProposal({ proposal: p, block: b });
+      const decoded = decodeCompactProposal(encoded);
+      assert.deepEqual(decoded, structuredClone({ proposal: p, header: b.header, txIds: b.txs.map(txId) }));
+      assert.equal(encoded.length, encodeCompactProposal({ proposal: p, block: { header: b.header, txs: [] } }).length + 32 * b.txs.length);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('a compact proposal decoder throws only CodecError, and refuses a count that does not match the ids', () => {
+  fc.assert(
+    fc.property(proposal, block, fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 255 }), (p, b, at, value) => {
+      const encoded = encodeCompactProposal({ proposal: p, block: b });
+      const mutated = encoded.slice();
+      mutated[at % mutated.length] = value;
+      onlyCodecErrors(decodeCompactProposal, mutated);
+      onlyCodecErrors(decodeCompactProposal, encoded.subarray(0, at % encoded.length));
+    }),
+    { numRuns: 500 },
+  );
+  const encoded = encodeCompactProposal({ proposal: { height: 1, round: 0, polRound: -1, blockHash: new Uint8Array(32).fill(1), proposer: new Uint8Array(32), signature: new Uint8Array(64) }, block: { header: { chainId: 'c', height: 1, timeMs: 1, prevHash: new Uint8Array(32), txRoot: new Uint8Array(32), stateRoot: new Uint8Array(32), validatorsHash: new Uint8Array(32), proposer: new Uint8Array(32) }, txs: [] } });
+  // Claim a billion ids with none following: refused before any is read.
+  const forged = encoded.slice();
+  new DataView(forged.buffer).setUint32(forged.length - 4, 1_000_000_000);
+  assert.throws(() => decodeCompactProposal(forged), (e) => e instanceof CodecError && /1000000000 transaction ids need/.test(e.message));
+  // A whole proposal is not a compact one.
+  assert.throws(() => decodeCompactProposal(encodeConsensusMessage({ type: 'proposal', proposal: decodeCompactProposal(encoded).proposal, block: { header: decodeCompactProposal(encoded).header, txs: [] } })), CodecError);
+});
+
 test('a vote message has a fixed size; sizes are checked before decoding', () => {
   fc.assert(fc.property(vote, (v) => assert.equal(encodeConsensusMessage({ type: 'vote', vote: v }).length, VOTE_MESSAGE_SIZE_BYTES)));
   assert.throws(() => decodeConsensusMessage(new Uint8Array(CONSENSUS_MESSAGE_SIZE_BYTES_MAX + 1)), CodecError);
@@ -138,6 +172,7 @@ test('fuzz: random bytes never make a decoder throw anything but CodecError', ()
       onlyCodecErrors(decodeConsensusMessage, b);
       onlyCodecErrors(decodeEvidence, b);
       onlyCodecErrors(decodePersistedState, b);
+      onlyCodecErrors(decodeCompactProposal, b);
     }),
     { numRuns: 3000 },
   );
@@ -145,8 +180,9 @@ test('fuzz: random bytes never make a decoder throw anything but CodecError', ()
 
 test('fuzz: random bytes behind a valid header never throw anything but CodecError', () => {
   fc.assert(
-    fc.property(fc.constantFrom(1, 2, 3), fc.uint8Array({ maxLength: 400 }), (kind, rest) => {
+    fc.property(fc.constantFrom(1, 2, 3, 4), fc.uint8Array({ maxLength: 400 }), (kind, rest) => {
       onlyCodecErrors(decodeConsensusMessage, Uint8Array.from([1, kind, ...rest]));
+      onlyCodecErrors(decodeCompactProposal, Uint8Array.from([1, kind, ...rest]));
     }),
     { numRuns: 3000 },
   );

@@ -4,9 +4,10 @@
  * not produce and check sizes before allocating. Decoders throw only CodecError. Votes, proposals
  * and evidence are encoded by `src/chain/evidence.ts` (an EVIDENCE transaction carries them).
  */
-import { BLOCK_SIZE_BYTES_MAX, CodecError, decodeBlock, encodeBlock, Reader, Writer } from '../chain/codec.ts';
+import { BLOCK_SIZE_BYTES_MAX, CodecError, decodeBlock, encodeBlock, Reader, readHeader, txId, Writer, writeHeader } from '../chain/codec.ts';
 import { EVIDENCE_FORMAT_VERSION, PROPOSAL_BODY_BYTES, readEvidence, readProposal, readVote, VOTE_BODY_BYTES, writeEvidence, writeProposal, writeVote } from '../chain/evidence.ts';
-import type { Block, Bytes } from '../chain/types.ts';
+import type { Block, BlockHeader, Bytes } from '../chain/types.ts';
+import type { SignedProposal } from '../chain/evidence.ts';
 import type { ConsensusMessage, PersistedState, SignedVote, Step } from './types.ts';
 
 export {
@@ -25,6 +26,8 @@ export const CONSENSUS_FORMAT_VERSION = EVIDENCE_FORMAT_VERSION;
 const KIND_PROPOSAL = 1;
 const KIND_VOTE = 2;
 const KIND_EVIDENCE = 3;
+const KIND_COMPACT_PROPOSAL = 4;
+const TX_ID_BYTES = 32;
 
 /** A vote message is always this long. */
 export const VOTE_MESSAGE_SIZE_BYTES = 2 + VOTE_BODY_BYTES;
@@ -95,6 +98,50 @@ export function decodeConsensusMessage(bytes: Bytes): ConsensusMessage {
   }
   r.end();
   return m;
+}
+
+// ---- compact proposals ------------------------------------------------------------------------
+
+/**
+ * A proposal as it travels on the network: the signed proposal, its block's header and the ids of
+ * the block's transactions, which every peer already has from transaction gossip. The receiver
+ * puts the block back together from its own copies (fetching what it lacks) and hands the engine
+ * the whole proposal; the block hash the proposer signed covers the header, whose transaction
+ * root covers the ids, so a reassembled block is the proposer's block or fails the engine's checks.
+ */
+export interface CompactProposal {
+  readonly proposal: SignedProposal;
+  readonly header: BlockHeader;
+  readonly txIds: readonly Bytes[];
+}
+
+export function encodeCompactProposal(m: { readonly proposal: SignedProposal; readonly block: Block }): Bytes {
+  const w = new Writer(2 + PROPOSAL_BODY_BYTES + 400 + 4 + m.block.txs.length * TX_ID_BYTES);
+  w.u8(CONSENSUS_FORMAT_VERSION).u8(KIND_COMPACT_PROPOSAL);
+  writeProposal(w, m.proposal);
+  writeHeader(w, m.block.header);
+  w.u32(m.block.txs.length);
+  for (const tx of m.block.txs) w.fixed(txId(tx), TX_ID_BYTES);
+  return w.finish();
+}
+
+/** Throws CodecError (and nothing else) for anything the encoder would not produce. */
+export function decodeCompactProposal(bytes: Bytes): CompactProposal {
+  if (bytes.length > PROPOSAL_MESSAGE_SIZE_BYTES_MAX) throw new CodecError('compact proposal', 0, `size ${bytes.length} exceeds ${PROPOSAL_MESSAGE_SIZE_BYTES_MAX} bytes`);
+  const r = new Reader(bytes, 'compact proposal');
+  const version = r.u8();
+  if (version !== CONSENSUS_FORMAT_VERSION) r.fail(`unknown format version ${version}`);
+  const kind = r.u8();
+  if (kind !== KIND_COMPACT_PROPOSAL) r.fail(`message kind ${kind} is not a compact proposal`);
+  const proposal = readProposal(r);
+  const header = readHeader(r);
+  const count = r.u32();
+  // Checked before the loop, so a forged count costs nothing.
+  if (count * TX_ID_BYTES !== bytes.length - r.offset) r.fail(`${count} transaction ids need ${count * TX_ID_BYTES} bytes, ${bytes.length - r.offset} left`);
+  const txIds: Bytes[] = [];
+  for (let i = 0; i < count; i++) txIds.push(r.fixed(TX_ID_BYTES));
+  r.end();
+  return { proposal, header, txIds };
 }
 
 // ---- persisted state ---------------------------------------------------------------------------

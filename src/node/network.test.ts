@@ -82,6 +82,24 @@ test('four validators and a full node: a name registered through one node is fin
   });
 });
 
+test('a transaction only the proposer has is asked for by the others, which then finalise its block', { timeout: 120_000 }, async () => {
+  await withNetwork(4, 1, async ({ genesis, nodes }) => {
+    const all = () => nodes.filter((n): n is NetworkNode => n !== undefined);
+    await until('every node to finalise block 1', () => all().every((n) => n.chain.tip.height >= 1));
+    const tx = buildTx({ chainId: genesis.chainId, account: user.publicKey, nonce: 0, payload: { type: TxType.COMMIT, commitment: commitmentHash('bob', user.publicKey, salt) } }, user, genesis.params.powBits);
+    // Admitted as if from a peer: a node gossips only what came in through its own RPC, so no
+    // other node gets this transaction before the block that carries it.
+    const { txId } = await nodes[1]!.chain.submitTx(tx, 'peer');
+    const others = all().filter((n) => n !== nodes[1]);
+    assert.ok(others.every((n) => n.recentTxs.get(txId) === undefined), 'only node 1 has the transaction');
+    const fetchedBefore = others.reduce((sum, n) => sum + n.proposalCounts.txsFetched, 0);
+    await until('the commit to be final everywhere', async () => (await Promise.all(all().map((n) => n.chain.getAccountNonce(user.publicKey)))).every((x) => x.confirmed === 1));
+    const fetched = others.reduce((sum, n) => sum + n.proposalCounts.txsFetched, 0) - fetchedBefore;
+    assert.ok(fetched >= 1, `the others asked node 1 for the transaction (${fetched} fetched)`);
+    assert.ok(others.some((n) => n.recentTxs.get(txId) !== undefined), 'a node that fetched it keeps it for its own peers');
+  });
+});
+
 test('a validator that was down catches up by block sync, and a wiped full node resyncs from genesis', { timeout: 120_000 }, async () => {
   await withNetwork(4, 1, async ({ nodes, start, dataDir }) => {
     await until('block 2', () => nodes[0]!.chain.tip.height >= 2);

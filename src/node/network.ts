@@ -2,6 +2,7 @@
  * A node of a multi-validator chain: the chain node, its consensus driver and the libp2p network.
  *
  *   peers ──tx──▶ mempool ◀── RPC          (local transactions are gossiped on)
+ *     └──────────▶ recent transactions ──▶ compact proposals reassembled (missing ones asked for)
  *   peers ──proposal/vote/evidence──▶ consensus engine ──▶ commitFinal ──▶ block store, DNS
  *   peers ◀──sync (blocks + certificates)── block store          (and the other way when behind)
  *
@@ -15,8 +16,8 @@ import { bytesEqual } from '../chain/hash.ts';
 import { LedgerError } from '../chain/ledger/errors.ts';
 import { ProofRejected } from '../chain/light.ts';
 import type { Genesis } from '../chain/types.ts';
-import { decodeConsensusMessage, encodeConsensusMessage } from '../consensus/codec.ts';
-import type { ConsensusMessage, Timeouts } from '../consensus/types.ts';
+import { decodeCompactProposal, decodeConsensusMessage, encodeCompactProposal, encodeConsensusMessage } from '../consensus/codec.ts';
+import type { ConsensusMessage, StepResult, Timeouts } from '../consensus/types.ts';
 import { DcbtError } from '../errors.ts';
 import { decodeTxBatch, TxBatcher } from '../p2p/tx-batch.ts';
 import { createP2PNode, type MessageVerdict, type P2PLimits, type P2PNode, type TopicKind } from '../p2p/index.ts';
@@ -24,6 +25,7 @@ import { ConsensusDriver } from './consensus-driver.ts';
 import { EvidenceReporter, type ReporterLog } from './evidence-reporter.ts';
 import { MempoolError } from './mempool.ts';
 import { ChainNode } from './node.ts';
+import { assembleProposal, RecentTxs } from './proposal-assembly.ts';
 
 /** How often a node asks its peers how far their chains are (and syncs when it is behind). */
 export const SYNC_POLL_INTERVAL_MS = 1000;
@@ -56,6 +58,11 @@ export class NetworkNode {
   readonly consensus: ConsensusDriver;
   /** Validators only: sends the evidence of equivocation their engine surfaces to the chain. */
   readonly evidence: EvidenceReporter | undefined;
+  /** Transactions seen lately, by id: compact proposals are rebuilt from them, and peers ask for them. */
+  readonly recentTxs: RecentTxs;
+  /** Proposals received: put back together, with transactions asked of a peer, or given up on. */
+  readonly proposalCounts = { assembled: 0, txsFetched: 0, incomplete: 0 };
+  private readonly batcher: TxBatcher;
   private readonly onError: (error: unknown, context: string) => void;
   private readonly syncPollIntervalMs: number;
   private syncTimer: NodeJS.Timeout | undefined;
@@ -63,18 +70,21 @@ export class NetworkNode {
   private closed = false;
   private readonly offs: (() => void)[] = [];
 
-  private constructor(chain: ChainNode, p2p: P2PNode, consensus: ConsensusDriver, evidence: EvidenceReporter | undefined, options: NetworkNodeOptions) {
+  private constructor(chain: ChainNode, p2p: P2PNode, consensus: ConsensusDriver, evidence: EvidenceReporter | undefined, recentTxs: RecentTxs, options: NetworkNodeOptions) {
     this.chain = chain;
     this.p2p = p2p;
     this.consensus = consensus;
     this.evidence = evidence;
+    this.recentTxs = recentTxs;
     this.onError = options.onError ?? (() => undefined);
+    this.batcher = new TxBatcher((batch) => void this.p2p.publish('tx', batch).catch((error: unknown) => this.onError(error, 'gossip tx')));
     this.syncPollIntervalMs = options.syncPollIntervalMs ?? SYNC_POLL_INTERVAL_MS;
   }
 
   static async start(options: NetworkNodeOptions): Promise<NetworkNode> {
     const chain = await ChainNode.open({ dataDir: options.dataDir, genesis: options.genesis, ...(options.validatorKey ? { validatorKey: options.validatorKey } : {}) });
     let p2p: P2PNode | undefined;
+    const recentTxs = new RecentTxs();
     try {
       p2p = await createP2PNode({
         chainId: options.genesis.chainId,
@@ -86,22 +96,25 @@ export class NetworkNode {
           tipHeight: () => chain.tip.height,
           getBlock: (height) => chain.getEncodedBlock(height),
         },
+        txSource: recentTxs,
       });
-      const net = p2p;
       const onError = options.onError ?? (() => undefined);
+      // The driver starts sending only after the node exists (consensus.start() below).
+      const started: { node?: NetworkNode } = {};
       const evidence = options.validatorKey ? new EvidenceReporter(chain, options.validatorKey, options.log ?? SILENT_LOG) : undefined;
       const consensus = await ConsensusDriver.create({
         chain,
         ...(options.validatorKey ? { validatorKey: options.validatorKey } : {}),
         ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-        transport: { broadcast: (message) => void net.publish(topicOf(message), frame(encodeConsensusMessage(message))).catch((error: unknown) => onError(error, 'gossip')) },
+        transport: { broadcast: (message) => started.node?.broadcast(message) },
         onError,
         onEvidence: (e) =>
           void evidence?.report(e).then((r) => {
             if (r.status === 'failed') onError(r.error, 'sending evidence to the chain');
           }),
       });
-      const node = new NetworkNode(chain, p2p, consensus, evidence, options);
+      const node = new NetworkNode(chain, p2p, consensus, evidence, recentTxs, options);
+      started.node = node;
       node.wire();
       await p2p.start();
       consensus.start();
@@ -114,6 +127,38 @@ export class NetworkNode {
     }
   }
 
+  /**
+   * Sends one of the engine's messages. A proposal goes out as transaction ids, after the local
+   * transactions still waiting for their batch: a peer's stream delivers them first, so it has
+   * every transaction of the block unless gossip lost one.
+   */
+  private broadcast(message: ConsensusMessage): void {
+    let bytes: Uint8Array;
+    if (message.type === 'proposal') {
+      this.batcher.flush();
+      bytes = encodeCompactProposal(message);
+    } else {
+      bytes = encodeConsensusMessage(message);
+    }
+    void this.p2p.publish(topicOf(message), frame(bytes)).catch((error: unknown) => this.onError(error, 'gossip'));
+  }
+
+  private consensusVerdict(result: StepResult): MessageVerdict {
+    switch (result.status) {
+      case 'accepted':
+      case 'buffered':
+        return 'accept';
+      case 'invalid':
+        return 'reject';
+      case 'future':
+        // The network is ahead of this node: catch up by block sync.
+        this.syncSoon();
+        return 'ignore';
+      default:
+        return 'ignore';
+    }
+  }
+
   private wire(): void {
     const consensusHandler = (bytes: Uint8Array): MessageVerdict => {
       let message: ConsensusMessage;
@@ -122,22 +167,33 @@ export class NetworkNode {
       } catch {
         return 'reject';
       }
-      const result = this.consensus.receive(message);
-      switch (result.status) {
-        case 'accepted':
-        case 'buffered':
-          return 'accept';
-        case 'invalid':
-          return 'reject';
-        case 'future':
-          // The network is ahead of this node: catch up by block sync.
-          this.syncSoon();
-          return 'ignore';
-        default:
-          return 'ignore';
-      }
+      if (message.type === 'proposal') return 'reject';
+      return this.consensusVerdict(this.consensus.receive(message));
     };
-    this.offs.push(this.p2p.subscribe('proposal', consensusHandler), this.p2p.subscribe('vote', consensusHandler), this.p2p.subscribe('evidence', consensusHandler));
+    const proposalHandler = async (bytes: Uint8Array, from: string): Promise<MessageVerdict> => {
+      let compact;
+      try {
+        compact = decodeCompactProposal(unframe(bytes));
+      } catch {
+        return 'reject';
+      }
+      // The peer that forwarded it had every transaction, or it would not have forwarded it.
+      const assembly = await assembleProposal(compact, this.recentTxs, (ids) => this.p2p.requestTxs(from, ids)).catch((error: unknown) => {
+        // A failed request is not proof against the peer (timeouts, a dropped stream); one that
+        // broke the protocol was penalised by the request itself.
+        this.onError(error, `transactions of a proposal from ${from}`);
+        return undefined;
+      });
+      if (!assembly || assembly.status === 'incomplete') {
+        this.proposalCounts.incomplete++;
+        return 'ignore';
+      }
+      if (assembly.status === 'invalid') return 'reject';
+      this.proposalCounts.assembled++;
+      this.proposalCounts.txsFetched += assembly.fetched;
+      return this.consensusVerdict(this.consensus.receive({ type: 'proposal', proposal: assembly.proposal, block: assembly.block }));
+    };
+    this.offs.push(this.p2p.subscribe('proposal', proposalHandler), this.p2p.subscribe('vote', consensusHandler), this.p2p.subscribe('evidence', consensusHandler));
     this.offs.push(
       this.p2p.subscribe('tx', async (bytes) => {
         let txs;
@@ -146,17 +202,20 @@ export class NetworkNode {
         } catch {
           return 'reject';
         }
+        // Remembered before admission: a proposal naming them may arrive while they are checked.
+        for (const tx of txs) this.recentTxs.add(tx);
         const results = await Promise.allSettled(txs.map((tx) => this.chain.submitTx(tx, 'peer')));
         return batchVerdict(results);
       }),
     );
     // Only transactions that came in here (RPC) are published: a peer's batch is forwarded by
     // gossipsub itself once accepted, and publishing its transactions again would echo them.
-    const batcher = new TxBatcher((batch) => void this.p2p.publish('tx', batch).catch((error: unknown) => this.onError(error, 'gossip tx')));
-    this.offs.push(() => batcher.close());
+    this.offs.push(() => this.batcher.close());
     this.offs.push(
       this.chain.onTx((tx, source) => {
-        if (source === 'local') batcher.add(encodeTx(tx));
+        // Whatever is admitted may go into this node's proposals, so peers must be able to ask for it.
+        this.recentTxs.add(tx);
+        if (source === 'local') this.batcher.add(encodeTx(tx));
       }),
     );
   }

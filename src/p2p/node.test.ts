@@ -11,25 +11,13 @@ import type { Bytes } from '../chain/types.ts';
 import { P2PConfigError, P2PMessageTooLargeError } from './errors.ts';
 import { peerIdOfNodeKey } from './identity.ts';
 import { createP2PNode, type MessageVerdict, type P2PEvent, type P2PNode, type P2PNodeOptions } from './node.ts';
-import { testSecret } from './testing.ts';
+import { FAST_TEST_LIMITS, TestNodes, testSecret } from './testing.ts';
 import { TOPIC_KINDS, TOPIC_MESSAGE_SIZE_BYTES_MAX, type TopicKind } from './topics.ts';
 
 const CHAIN_ID = 'dcbt-p2p-test';
-/** Fast heartbeats and short retries keep each test within a few seconds. */
-const FAST = { gossipHeartbeatIntervalMs: 100, bootstrapRetryMinMs: 50, bootstrapRetryMaxMs: 300, requestTimeoutMs: 3000, dialTimeoutMs: 2000 };
-
-const running: P2PNode[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((n) => n.stop()));
-});
-
-let keyCounter = 0;
-async function startNode(options: Partial<P2PNodeOptions> = {}): Promise<P2PNode> {
-  const node = await createP2PNode({ chainId: CHAIN_ID, privateKey: testSecret('node', keyCounter++), ...options, limits: { ...FAST, ...options.limits } });
-  await node.start();
-  running.push(node);
-  return node;
-}
+const nodes = new TestNodes(CHAIN_ID, 'node');
+afterEach(() => nodes.stopAll());
+const startNode = (options: Partial<P2PNodeOptions> = {}): Promise<P2PNode> => nodes.start(options);
 
 async function waitFor(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -110,14 +98,14 @@ describe('gossip', () => {
   });
 
   test('ignored messages are not forwarded and cost the sender nothing; subscribe before start works', { timeout: 20_000 }, async () => {
-    const a = await createP2PNode({ chainId: CHAIN_ID, privateKey: testSecret('node', keyCounter++), limits: FAST });
+    const a = await createP2PNode({ chainId: CHAIN_ID, privateKey: nodes.nextSecret(), limits: FAST_TEST_LIMITS });
     const seenByA: string[] = [];
     a.subscribe('vote', (data) => {
       seenByA.push(Buffer.from(data).toString());
       return Buffer.from(data).toString().startsWith('stale') ? 'ignore' : 'accept';
     });
     await a.start();
-    running.push(a);
+    nodes.defer(() => a.stop());
     const b = await startNode({ bootstrap: a.multiaddrs() });
     const c = await startNode({ bootstrap: a.multiaddrs() });
     const seenByC: string[] = [];
@@ -214,7 +202,6 @@ describe('connections', () => {
     await waitFor('b connected to a', () => b.peers().includes(a1.peerId));
 
     await a1.stop();
-    running.splice(running.indexOf(a1), 1);
     await waitFor('b sees a go', () => !b.peers().includes(a1.peerId));
     // Down for a while: b's redials fail and back off.
     await new Promise((resolve) => setTimeout(resolve, 400));

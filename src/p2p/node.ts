@@ -33,7 +33,8 @@ import {
   type SyncResult,
 } from './sync.ts';
 import type { SyncedBlock, SyncedHeader } from './sync-wire.ts';
-import { CHAIN_ID_PATTERN, GOSSIP_FRAME_BYTES_MAX, syncProtocol, TOPIC_KINDS, TOPIC_MESSAGE_SIZE_BYTES_MAX, topicNames, type TopicKind } from './topics.ts';
+import { CHAIN_ID_PATTERN, GOSSIP_FRAME_BYTES_MAX, syncProtocol, TOPIC_KINDS, TOPIC_MESSAGE_SIZE_BYTES_MAX, topicNames, txFetchProtocol, type TopicKind } from './topics.ts';
+import { requestTxs, txFetchStreamHandler, type TxFetchContext, type TxSource } from './tx-fetch.ts';
 
 /** What a topic handler decides about one message. */
 export type MessageVerdict = 'accept' | 'reject' | 'ignore';
@@ -66,6 +67,8 @@ export interface P2PNodeOptions {
   readonly limits?: Partial<P2PLimits>;
   /** Serves sync requests; without one, this node answers UNAVAILABLE. */
   readonly blockSource?: BlockSource;
+  /** Serves transaction requests (by id); without one, this node has none to give. */
+  readonly txSource?: TxSource;
   /** Clock for bans and penalty windows (tests pass a fake one). */
   readonly now?: () => number;
 }
@@ -97,6 +100,12 @@ export interface P2PNode {
   /** Joins the topic with one handler (before or after start); the returned function leaves it. */
   subscribe(kind: TopicKind, handler: MessageHandler): () => void;
   setBlockSource(source: BlockSource | undefined): void;
+  setTxSource(source: TxSource | undefined): void;
+  /**
+   * The encoded transactions with these ids that `peer` has, keyed by hex id (each checked
+   * against its id). Throws SyncError when the peer breaks the protocol or the stream fails.
+   */
+  requestTxs(peer: string, ids: readonly Bytes[], signal?: AbortSignal): Promise<Map<string, Bytes>>;
   /** The peer's finalised tip height. */
   status(peer: string, signal?: AbortSignal): Promise<number>;
   requestHeaders(peer: string, fromHeight: number, count: number, signal?: AbortSignal): Promise<{ tipHeight: number; headers: SyncedHeader[] }>;
@@ -133,6 +142,7 @@ const OptionsSchema = z.strictObject({
   bootstrap: z.array(multiaddrString).max(256).optional(),
   limits: LimitsSchema.optional(),
   blockSource: z.custom<BlockSource>((v) => typeof v === 'object' && v !== null && typeof (v as BlockSource).getBlock === 'function', 'an object with getBlock and tipHeight').optional(),
+  txSource: z.custom<TxSource>((v) => typeof v === 'object' && v !== null && typeof (v as TxSource).getTx === 'function', 'an object with getTx').optional(),
   now: z.custom<() => number>((v) => typeof v === 'function', 'a function returning milliseconds').optional(),
 });
 
@@ -210,6 +220,7 @@ export async function createP2PNode(options: P2PNodeOptions): Promise<P2PNode> {
   const peerId = libp2p.peerId.toString();
   let running = false;
   let blockSource = o.blockSource;
+  let txSource = o.txSource;
 
   const penalise = (peer: string, reason: string): void => {
     const outcome = penalties.recordInvalid(peer, now());
@@ -223,6 +234,7 @@ export async function createP2PNode(options: P2PNodeOptions): Promise<P2PNode> {
   };
 
   const syncCtx: SyncContext = { libp2p, chainId, protocol, limits, penalise, isBanned: (peer) => penalties.isBanned(peer, now()) };
+  const txFetchCtx: TxFetchContext = { libp2p, protocol: txFetchProtocol(chainId), limits, penalise, isBanned: syncCtx.isBanned };
 
   const bootstrapper = new Bootstrapper({
     addresses: o.bootstrap ?? [],
@@ -271,6 +283,10 @@ export async function createP2PNode(options: P2PNodeOptions): Promise<P2PNode> {
       if (running) return;
       await libp2p.start();
       await libp2p.handle(protocol, syncStreamHandler(syncCtx, () => blockSource), {
+        maxInboundStreams: limits.syncStreamsPerConnectionMax,
+        maxOutboundStreams: limits.syncStreamsPerConnectionMax,
+      });
+      await libp2p.handle(txFetchCtx.protocol, txFetchStreamHandler(txFetchCtx, () => txSource), {
         maxInboundStreams: limits.syncStreamsPerConnectionMax,
         maxOutboundStreams: limits.syncStreamsPerConnectionMax,
       });
@@ -343,6 +359,13 @@ export async function createP2PNode(options: P2PNodeOptions): Promise<P2PNode> {
 
     setBlockSource(source) {
       blockSource = source;
+    },
+    setTxSource(source) {
+      txSource = source;
+    },
+    requestTxs(peer, ids, signal) {
+      requireRunning('request transactions');
+      return requestTxs(txFetchCtx, peer, ids, signal);
     },
 
     status(peer, signal) {

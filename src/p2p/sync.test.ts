@@ -5,55 +5,26 @@
  */
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
 import type { Libp2p } from '@libp2p/interface';
-import { tcp } from '@libp2p/tcp';
 import { lpStream } from '@libp2p/utils';
 import { multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p } from 'libp2p';
 import { bytesEqual } from '../chain/hash.ts';
 import { verifyCommit } from '../chain/light.ts';
 import { encodeBlock, encodeCommit } from '../chain/codec.ts';
 import { SyncError } from './errors.ts';
-import { libp2pKeyFromNodeKey } from './identity.ts';
-import { createP2PNode, type P2PNode, type P2PNodeOptions } from './node.ts';
+import { type P2PNode, type P2PNodeOptions } from './node.ts';
 import type { SyncVerdict } from './sync.ts';
 import { encodeSyncRequest, encodeSyncResponse, SyncKind, SyncStatus, type SyncedBlock } from './sync-wire.ts';
-import { buildTestChain, MemoryBlockSource, signCommit, testSecret } from './testing.ts';
+import { buildTestChain, MemoryBlockSource, signCommit, TestNodes, testSecret } from './testing.ts';
 import { syncProtocol } from './topics.ts';
 
 const chain = buildTestChain({ blocks: 520, txEveryBlocks: 10, txsPerBlock: 3 });
 const CHAIN_ID = chain.genesis.chainId;
-const FAST = { gossipHeartbeatIntervalMs: 100, bootstrapRetryMinMs: 50, bootstrapRetryMaxMs: 300, requestTimeoutMs: 3000, dialTimeoutMs: 2000 };
+const nodes = new TestNodes(CHAIN_ID, 'sync-node');
+afterEach(() => nodes.stopAll());
+const startNode = (options: Partial<P2PNodeOptions> = {}): Promise<P2PNode> => nodes.start(options);
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanup.splice(0).map((stop) => stop()));
-});
-
-let keyCounter = 0;
-async function startNode(options: Partial<P2PNodeOptions> = {}): Promise<P2PNode> {
-  const node = await createP2PNode({ chainId: CHAIN_ID, privateKey: testSecret('sync-node', keyCounter++), ...options, limits: { ...FAST, ...options.limits } });
-  await node.start();
-  cleanup.push(() => node.stop());
-  return node;
-}
-
-/** A bare libp2p node, for playing a peer that breaks the protocol. */
-async function startRaw(): Promise<Libp2p> {
-  const raw = await createLibp2p({
-    privateKey: await libp2pKeyFromNodeKey(testSecret('raw', keyCounter++)),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-  });
-  cleanup.push(async () => {
-    await raw.stop();
-  });
-  return raw;
-}
+const startRaw = (): Promise<Libp2p> => nodes.startRaw();
 
 /** What the node will do per block: check the certificate against genesis and the link to the last block. */
 function verifier(): { verify: (b: SyncedBlock) => SyncVerdict; heights: number[] } {

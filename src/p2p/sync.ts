@@ -7,13 +7,12 @@
  * links) or a block the verify callback refuses counts against the peer; timeouts, dial failures
  * and the caller's own errors do not, since they are not proof of misbehaviour.
  */
-import type { Libp2p, Stream, Connection } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
+import type { Stream, Connection } from '@libp2p/interface';
 import { lpStream } from '@libp2p/utils';
 import { decodeBlock, encodeHeader } from '../chain/codec.ts';
 import type { Bytes } from '../chain/types.ts';
-import { SyncError, type SyncErrorCode } from './errors.ts';
 import type { P2PLimits } from './limits.ts';
+import { exchangeFrames, isLengthError, requestError, type RequestContext } from './request.ts';
 import {
   checkSyncItems,
   decodeSyncRequest,
@@ -78,21 +77,12 @@ export interface SyncResult {
 }
 
 /** Wiring the sync protocol needs from the node around it. */
-export interface SyncContext {
-  readonly libp2p: Libp2p;
+export interface SyncContext extends RequestContext {
   readonly chainId: string;
   readonly protocol: string;
   readonly limits: P2PLimits;
-  /** Counts an invalid frame against a peer (may ban it). */
-  penalise(peer: string, reason: string): void;
-  isBanned(peer: string): boolean;
 }
 
-const LENGTH_ERRORS = new Set(['InvalidDataLengthError', 'InvalidMessageLengthError', 'InvalidDataLengthLengthError']);
-
-function isLengthError(error: unknown): boolean {
-  return error instanceof Error && LENGTH_ERRORS.has(error.name);
-}
 
 // ---- serving ---------------------------------------------------------------------------------
 
@@ -172,40 +162,11 @@ export function syncStreamHandler(ctx: SyncContext, getSource: () => BlockSource
 
 // ---- asking ----------------------------------------------------------------------------------
 
-function syncError(code: SyncErrorCode, peer: string, peerFault: boolean, message: string, extra: Record<string, unknown> = {}, cause?: unknown): SyncError {
-  return new SyncError(code, message, { peer, peerFault, ...extra }, cause === undefined ? undefined : { cause });
-}
+const syncError = requestError;
 
 /** Sends one request and returns the decoded answer (any status); throws SyncError on failure. */
 export async function sendSyncRequest(ctx: SyncContext, peer: string, req: SyncRequest, callerSignal?: AbortSignal): Promise<SyncResponse> {
-  if (ctx.isBanned(peer)) throw syncError('SYNC_PEER_BANNED', peer, false, `peer ${peer} is banned for invalid messages; sync from another peer`);
-  const timeout = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
-  const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
-  const failed = (error: unknown, stage: string): SyncError => {
-    if (callerSignal?.aborted) return syncError('SYNC_STREAM_FAILED', peer, false, `sync with ${peer} was cancelled`, {}, error);
-    if (timeout.aborted) return syncError('SYNC_TIMEOUT', peer, false, `peer ${peer} did not answer within ${ctx.limits.requestTimeoutMs} ms; try another peer`, {}, error);
-    if (isLengthError(error)) {
-      ctx.penalise(peer, 'oversized sync response');
-      return syncError('SYNC_BAD_RESPONSE', peer, true, `peer ${peer} sent a response frame over ${ctx.limits.responseSizeBytesMax} bytes`, {}, error);
-    }
-    return syncError('SYNC_STREAM_FAILED', peer, false, `sync stream with ${peer} failed while ${stage}: ${(error as Error).message}`, {}, error);
-  };
-  let stream: Stream;
-  try {
-    stream = await ctx.libp2p.dialProtocol(peerIdFromString(peer), ctx.protocol, { signal });
-  } catch (error) {
-    throw failed(error, 'opening the stream');
-  }
-  let frame: Bytes;
-  try {
-    const lp = lpStream(stream, { maxDataLength: ctx.limits.responseSizeBytesMax, maxBufferSize: ctx.limits.responseSizeBytesMax + 16 });
-    await lp.write(encodeSyncRequest(req), { signal });
-    frame = (await lp.read({ signal })).subarray();
-    await stream.close({ signal }).catch(() => undefined);
-  } catch (error) {
-    stream.abort(error instanceof Error ? error : new Error(String(error)));
-    throw failed(error, 'exchanging the request');
-  }
+  const frame = await exchangeFrames(ctx, peer, ctx.protocol, encodeSyncRequest(req), 'sync', callerSignal);
   try {
     return decodeSyncResponse(frame, req.count);
   } catch (error) {

@@ -2,7 +2,7 @@
  * Test collaborators for the network layer: a chain of real encoded blocks with valid commit
  * certificates (built with the chain's codec and keys, so `verifyCommit` accepts them), and an
  * in-memory BlockSource serving them. State roots are stand-ins: sync tests check transport and
- * certificates, not the state transition.
+ * certificates, not the state transition. And `TestNodes`, which starts real nodes for a test file.
  */
 import { blockHash, encodeBlock, encodeCommit, txRoot, validatorsHash, voteSigningBytes, VoteStep } from '../chain/codec.ts';
 import { keyPairFromSecret, sign, type KeyPair } from '../chain/crypto.ts';
@@ -10,6 +10,13 @@ import { devnetGenesis } from '../chain/genesis.ts';
 import { compareBytes, sha256, utf8 } from '../chain/hash.ts';
 import { buildTx } from '../chain/tx.ts';
 import { TxType, type Block, type Bytes, type CommitCertificate, type DnsRecord, type Genesis, type Tx, type TxPayload } from '../chain/types.ts';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import type { Libp2p } from '@libp2p/interface';
+import { tcp } from '@libp2p/tcp';
+import { createLibp2p } from 'libp2p';
+import { libp2pKeyFromNodeKey } from './identity.ts';
+import { createP2PNode, type P2PNode, type P2PNodeOptions } from './node.ts';
 import type { BlockSource, StoredBlock } from './sync.ts';
 
 /** Deterministic 32-byte secret for test key `i` of a named set. */
@@ -114,5 +121,59 @@ export class MemoryBlockSource implements BlockSource {
     if (height < 1 || height > this.tip) return undefined;
     const b = this.chain.blocks[height - 1]!;
     return { block: b.blockBytes, commit: b.commitBytes };
+  }
+}
+
+/** Fast heartbeats and short retries keep each network test within a few seconds. */
+export const FAST_TEST_LIMITS = { gossipHeartbeatIntervalMs: 100, bootstrapRetryMinMs: 50, bootstrapRetryMaxMs: 300, requestTimeoutMs: 3000, dialTimeoutMs: 2000 };
+
+/**
+ * Real nodes on 127.0.0.1 for one test file, each with its own deterministic key, all stopped
+ * by `stopAll()` (call it from afterEach) together with anything handed to `defer`.
+ */
+export class TestNodes {
+  private readonly stops: (() => Promise<void>)[] = [];
+  private count = 0;
+  readonly chainId: string;
+  readonly label: string;
+
+  constructor(chainId: string, label: string) {
+    this.chainId = chainId;
+    this.label = label;
+  }
+
+  /** The next node's secret, for a test that creates or restarts a node itself. */
+  nextSecret(): Bytes {
+    return testSecret(this.label, this.count++);
+  }
+
+  async start(options: Partial<P2PNodeOptions> = {}): Promise<P2PNode> {
+    const node = await createP2PNode({ chainId: this.chainId, privateKey: this.nextSecret(), ...options, limits: { ...FAST_TEST_LIMITS, ...options.limits } });
+    await node.start();
+    this.defer(() => node.stop());
+    return node;
+  }
+
+  /** A bare libp2p node (TCP, Noise, Yamux, nothing else), for playing a peer that breaks a protocol. */
+  async startRaw(): Promise<Libp2p> {
+    const raw = await createLibp2p({
+      privateKey: await libp2pKeyFromNodeKey(this.nextSecret()),
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+    });
+    this.defer(async () => {
+      await raw.stop();
+    });
+    return raw;
+  }
+
+  defer(stop: () => Promise<void>): void {
+    this.stops.push(stop);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.stops.splice(0).map((stop) => stop()));
   }
 }

@@ -35,8 +35,11 @@ export const TOPIC_MESSAGE_SIZE_BYTES_MAX: Readonly<Record<TopicKind, number>> =
   evidence: 4096,
 };
 
-/** The encoding version in each topic's name; `tx` moved from single transactions to batches in 2. */
-const TOPIC_VERSIONS: Readonly<Record<TopicKind, number>> = { tx: 2, proposal: 1, vote: 1, evidence: 1 };
+/**
+ * The encoding version in each topic's name; `tx` moved from single transactions to batches in 2,
+ * `proposal` from whole blocks to transaction ids in 2.
+ */
+const TOPIC_VERSIONS: Readonly<Record<TopicKind, number>> = { tx: 2, proposal: 2, vote: 1, evidence: 1 };
 
 export function topicName(chainId: string, kind: TopicKind): string {
   return `/dcbt/${chainId}/${kind}/${TOPIC_VERSIONS[kind]}`;
@@ -49,4 +52,9 @@ export function topicNames(chainId: string): Readonly<Record<TopicKind, string>>
 /** Request-response block sync: one request frame, one response frame per stream. */
 export function syncProtocol(chainId: string): string {
   return `/dcbt/${chainId}/sync/1`;
+}
+
+/** Request-response transactions by id (src/p2p/tx-fetch.ts), for compact proposals. */
+export function txFetchProtocol(chainId: string): string {
+  return `/dcbt/${chainId}/txs/1`;
 }

@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { commitmentHash, encodeBlock, encodeTx, txId } from '../chain/codec.ts';
+import { keyPairFromSecret } from '../chain/crypto.ts';
+import { sha256, toHex } from '../chain/hash.ts';
+import { buildTx } from '../chain/tx.ts';
+import { TxType, type Block, type Bytes, type Tx } from '../chain/types.ts';
+import { decodeCompactProposal, encodeCompactProposal } from '../consensus/codec.ts';
+import type { SignedProposal } from '../consensus/types.ts';
+import { assembleProposal, RecentTxs } from './proposal-assembly.ts';
+
+const key = keyPairFromSecret(new Uint8Array(32).fill(7));
+const salt = new Uint8Array(32).fill(1);
+
+function txs(count: number): Tx[] {
+  return Array.from({ length: count }, (_, nonce) => buildTx({ chainId: 'dcbt-assembly-test', account: key.publicKey, nonce, payload: { type: TxType.COMMIT, commitment: commitmentHash(`name${nonce}`, key.publicKey, salt) } }, key, 0));
+}
+
+const TXS = txs(6);
+const proposal: SignedProposal = { height: 3, round: 0, polRound: -1, blockHash: new Uint8Array(32).fill(9), proposer: new Uint8Array(32).fill(2), signature: new Uint8Array(64) };
+const block: Block = {
+  header: { chainId: 'dcbt-assembly-test', height: 3, timeMs: 1000, prevHash: new Uint8Array(32), txRoot: new Uint8Array(32).fill(3), stateRoot: new Uint8Array(32), validatorsHash: new Uint8Array(32), proposer: new Uint8Array(32).fill(2) },
+  txs: TXS,
+};
+/** What a receiver decodes off the wire. */
+const compact = decodeCompactProposal(encodeCompactProposal({ proposal, block }));
+
+function recentWith(list: readonly Tx[]): RecentTxs {
+  const recent = new RecentTxs();
+  for (const tx of list) recent.add(tx);
+  return recent;
+}
+
+const noFetch = async (): Promise<Map<string, Bytes>> => {
+  throw new Error('nothing should be fetched');
+};
+
+test('a proposal whose transactions are all here is rebuilt without asking anyone, byte for byte', async () => {
+  const result = await assembleProposal(compact, recentWith(TXS), noFetch);
+  assert.equal(result.status, 'assembled');
+  assert.ok(result.status === 'assembled');
+  assert.deepEqual(encodeBlock(result.block), encodeBlock(block));
+  assert.deepEqual(result.proposal, proposal);
+  assert.equal(result.fetched, 0);
+});
+
+test('the missing transactions, and only those, are asked for; what comes back is remembered', async () => {
+  const recent = recentWith([TXS[0]!, TXS[2]!, TXS[5]!]);
+  const asked: string[][] = [];
+  const result = await assembleProposal(compact, recent, async (ids) => {
+    asked.push(ids.map(toHex));
+    return new Map([TXS[1]!, TXS[3]!, TXS[4]!].map((tx) => [toHex(txId(tx)), encodeTx(tx)]));
+  });
+  assert.deepEqual(asked, [[1, 3, 4].map((i) => toHex(txId(TXS[i]!)))]);
+  assert.ok(result.status === 'assembled');
+  assert.deepEqual(encodeBlock(result.block), encodeBlock(block));
+  assert.equal(result.fetched, 3);
+  assert.equal(recent.size, 6);
+  assert.deepEqual(recent.getTx(txId(TXS[3]!)), encodeTx(TXS[3]!));
+});
+
+test('a transaction the peer does not have either leaves the proposal incomplete', async () => {
+  const result = await assembleProposal(compact, recentWith(TXS.slice(0, 4)), async () => new Map([[toHex(txId(TXS[4]!)), encodeTx(TXS[4]!)]]));
+  assert.deepEqual(result, { status: 'incomplete', missing: 1 });
+});
+
+test('an id whose bytes do not decode as a transaction makes the proposal invalid', async () => {
+  const junk = new Uint8Array([1, 2, 3]);
+  const forged = decodeCompactProposal(encodeCompactProposal({ proposal, block: { header: block.header, txs: [] } }));
+  const withJunk = { ...forged, txIds: [sha256(junk)] };
+  const result = await assembleProposal(withJunk, new RecentTxs(), async () => new Map([[toHex(sha256(junk)), junk]]));
+  assert.equal(result.status, 'invalid');
+  assert.ok(result.status === 'invalid' && /does not decode/.test(result.reason));
+});
+
+test('a block larger than the limit is invalid once put together', async () => {
+  const size = encodeBlock(block).length;
+  assert.equal((await assembleProposal(compact, recentWith(TXS), noFetch, size)).status, 'assembled');
+  const result = await assembleProposal(compact, recentWith(TXS), noFetch, size - 1);
+  assert.ok(result.status === 'invalid' && result.reason.includes(`${size} bytes; at most ${size - 1}`), JSON.stringify(result));
+});
+
+test('recent transactions keep the newest countMax; adding one twice does not make it newer', () => {
+  const recent = new RecentTxs(3);
+  for (const tx of TXS.slice(0, 3)) recent.add(tx);
+  recent.add(TXS[0]!);
+  recent.add(TXS[3]!);
+  assert.equal(recent.size, 3);
+  assert.equal(recent.get(toHex(txId(TXS[0]!))), undefined, 'the oldest went first');
+  for (const i of [1, 2, 3]) assert.equal(recent.get(toHex(txId(TXS[i]!))), TXS[i]);
+  assert.throws(() => new RecentTxs(0), RangeError);
+});
