@@ -18,6 +18,8 @@
  *   baseline    the same COMMITs on one in-process single-validator node: tx/s
  *   CPU         processor time each node process used during the throughput run (Linux /proc),
  *               per finalised transaction: what one node costs, whatever the machine's sharing
+ *   gossip      distinct gossip bytes each node received per topic during the throughput run, and
+ *               the transactions it had to ask a peer for to rebuild proposals (GET /v1/status)
  * Transactions use a low proof-of-work difficulty (--pow-bits, default 8) so building them does not
  * dominate the run; the difficulty does not change what the nodes do per transaction.
  */
@@ -132,6 +134,22 @@ async function blockTimes(rpc: string, from: number, to: number): Promise<number
 }
 
 /** User + system processor time of a process in ms, from /proc (undefined where there is none). */
+interface NetworkCounters {
+  readonly gossip: Record<string, { readonly receivedBytes: number }>;
+  readonly proposals: { readonly assembled: number; readonly txsFetched: number; readonly incomplete: number };
+}
+
+async function networkCounters(rpc: string): Promise<NetworkCounters> {
+  return ((await (await fetch(`${rpc}/v1/status`)).json()) as { network: NetworkCounters }).network;
+}
+
+/** Per topic: kilobytes received between two readings; and the proposal counts between them. */
+function networkDelta(before: NetworkCounters, after: NetworkCounters): { kBytesIn: Record<string, number>; proposals: NetworkCounters['proposals'] } {
+  const kBytesIn = Object.fromEntries(Object.keys(after.gossip).map((topic) => [topic, Math.round((after.gossip[topic]!.receivedBytes - (before.gossip[topic]?.receivedBytes ?? 0)) / 1024)]));
+  const p = (k: keyof NetworkCounters['proposals']) => after.proposals[k] - before.proposals[k];
+  return { kBytesIn, proposals: { assembled: p('assembled'), txsFetched: p('txsFetched'), incomplete: p('incomplete') } };
+}
+
 async function cpuMs(pid: number | undefined): Promise<number | undefined> {
   if (pid === undefined) return undefined;
   try {
@@ -200,6 +218,7 @@ async function main(): Promise<void> {
     progress(`throughput: sending ${TXS} transactions, ${IN_FLIGHT} in flight`);
     const loadFrom = (await status(full.rpc)).height;
     const cpuBefore = await Promise.all(nodes.map((n) => cpuMs(n.child.pid)));
+    const networkBefore = await Promise.all(nodes.map((n) => networkCounters(n.ready.rpc)));
     const started = performance.now();
     let next = 0;
     let refused = 0;
@@ -218,6 +237,7 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     const cpuAfter = await Promise.all(nodes.map((n) => cpuMs(n.child.pid)));
     const cpuUsPerTx = cpuAfter.map((after, i) => (after === undefined || cpuBefore[i] === undefined ? undefined : Math.round(((after - cpuBefore[i]!) * 1000) / TXS)));
+    const network = (await Promise.all(nodes.map((n) => networkCounters(n.ready.rpc)))).map((after, i) => networkDelta(networkBefore[i]!, after));
     const loadTo = (await status(full.rpc)).height;
     const loadBlocks = await blockSummaries(full.rpc, loadFrom, loadTo);
     const loadBlockMs = mean(loadBlocks.map((b) => b.ms));
@@ -298,6 +318,7 @@ async function main(): Promise<void> {
       blocksUnderSteadyLoad: steadyBlocks,
       nameToDnsMs: { median: Math.round(median(dnsMs)), max: Math.round(Math.max(...dnsMs)) },
       cpuUsPerTx: { validators: cpuUsPerTx.slice(0, 4), fullNode: cpuUsPerTx[4] },
+      network: { validators: network.slice(0, 4), fullNode: network[4]! },
       sync: { blocks: tip, seconds: Math.round(syncSeconds * 10) / 10, blocksPerSecond: Math.round(tip / syncSeconds), txPerSecond: Math.round(syncedTxs / syncSeconds) },
       goals: [
         { name: 'name transactions finalised ≥ 2,000/s', met: txPerSecond >= 2000 },
@@ -312,6 +333,12 @@ async function main(): Promise<void> {
           `Consensus bench ${report.date}: 4 validators + 1 full node on loopback, ${report.machine.cpus} CPUs, Node ${report.machine.node}, load ${report.machine.loadAverage.join(' ')}`,
           `throughput     ${report.throughputTxPerSecond} tx/s finalised (${TXS} COMMITs, ${refused} refused)   baseline one node: ${report.baselineTxPerSecond} tx/s   ratio ${report.ratioToBaseline}`,
           `node CPU       per finalised transaction: validators ${report.cpuUsPerTx.validators.map((x) => `${x ?? '?'} µs`).join(', ')}; full node ${report.cpuUsPerTx.fullNode ?? '?'} µs`,
+          ...report.network.validators.concat(report.network.fullNode).map(
+            (n, i) =>
+              `gossip in      ${i < 4 ? `validator ${i}` : 'full node  '}: ${Object.entries(n.kBytesIn)
+                .map(([topic, kb]) => `${topic} ${kb} KiB`)
+                .join(', ')}; proposals rebuilt ${n.proposals.assembled}, transactions fetched ${n.proposals.txsFetched}, given up ${n.proposals.incomplete}`,
+          ),
           `block time     idle ${report.blockTimeMs.idle} ms; steady ${RATE} tx/s: mean ${report.blockTimeMs.steady} ms, max ${report.blockTimeMs.steadyMax} ms; saturated (throughput run) ${report.blockTimeMs.saturated} ms`,
           `blocks         saturated (height: txs, round, ms): ${loadBlocks.map((b) => `${b.height}: ${b.txs}, r${b.round}, ${b.ms}`).join('; ')}`,
           `blocks         steady: ${steadyBlocks.map((b) => `${b.height}: ${b.txs}, r${b.round}, ${b.ms}`).join('; ')}`,

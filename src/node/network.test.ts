@@ -97,6 +97,7 @@ test('a transaction only the proposer has is asked for by the others, which then
     const fetched = others.reduce((sum, n) => sum + n.proposalCounts.txsFetched, 0) - fetchedBefore;
     assert.ok(fetched >= 1, `the others asked node 1 for the transaction (${fetched} fetched)`);
     assert.ok(others.some((n) => n.recentTxs.get(txId) !== undefined), 'a node that fetched it keeps it for its own peers');
+    assert.ok(others.every((n) => n.status().proposals.incomplete === 0), 'no proposal was given up on');
   });
 });
 

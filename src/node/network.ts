@@ -20,7 +20,7 @@ import { decodeCompactProposal, decodeConsensusMessage, encodeCompactProposal, e
 import type { ConsensusMessage, StepResult, Timeouts } from '../consensus/types.ts';
 import { DcbtError } from '../errors.ts';
 import { decodeTxBatch, TxBatcher } from '../p2p/tx-batch.ts';
-import { createP2PNode, type MessageVerdict, type P2PLimits, type P2PNode, type TopicKind } from '../p2p/index.ts';
+import { createP2PNode, type MessageVerdict, type P2PLimits, type P2PNode, type TopicCounters, type TopicKind } from '../p2p/index.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
 import { EvidenceReporter, type ReporterLog } from './evidence-reporter.ts';
 import { MempoolError } from './mempool.ts';
@@ -48,6 +48,13 @@ export interface NetworkNodeOptions {
   readonly onError?: (error: unknown, context: string) => void;
   /** Where routine events go (evidence reported…); nowhere by default. */
   readonly log?: ReporterLog;
+}
+
+export interface NetworkStatus {
+  readonly peers: number;
+  readonly gossip: Readonly<Record<TopicKind, TopicCounters>>;
+  readonly proposals: { readonly assembled: number; readonly txsFetched: number; readonly incomplete: number };
+  readonly recentTxs: number;
 }
 
 const SILENT_LOG: ReporterLog = { debug: () => undefined, info: () => undefined };
@@ -281,6 +288,11 @@ export class NetworkNode {
     }
     if (synced > 0) this.consensus.synced();
     return synced;
+  }
+
+  /** What `GET /v1/status` shows of the network: peers, gossip per topic, proposals put back together. */
+  status(): NetworkStatus {
+    return { peers: this.p2p.peers().length, gossip: this.p2p.gossipCounters(), proposals: { ...this.proposalCounts }, recentTxs: this.recentTxs.size };
   }
 
   async close(): Promise<void> {

@@ -88,6 +88,12 @@ describe('gossip', () => {
       assert.deepEqual(received.get(c)!.find((m) => m.kind === kind), { kind, data: `${kind} from b`, from: a.peerId });
     }
     assert.equal(received.get(b)!.length, 0, 'a node does not receive its own messages');
+    for (const kind of TOPIC_KINDS) {
+      const size = `${kind} from b`.length;
+      assert.deepEqual(b.gossipCounters()[kind], { received: 0, receivedBytes: 0, published: 1, publishedBytes: size });
+      // a forwarded b's message to c: forwarding is not a publish, so a and c each count one received.
+      for (const n of [a, c]) assert.deepEqual(n.gossipCounters()[kind], { received: 1, receivedBytes: size, published: 0, publishedBytes: 0 });
+    }
 
     // A proposal of the largest size the topic allows crosses both hops; one byte more is refused.
     const proposal = new Uint8Array(TOPIC_MESSAGE_SIZE_BYTES_MAX.proposal).fill(7);

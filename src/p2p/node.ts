@@ -36,6 +36,14 @@ import type { SyncedBlock, SyncedHeader } from './sync-wire.ts';
 import { CHAIN_ID_PATTERN, GOSSIP_FRAME_BYTES_MAX, syncProtocol, TOPIC_KINDS, TOPIC_MESSAGE_SIZE_BYTES_MAX, topicNames, txFetchProtocol, type TopicKind } from './topics.ts';
 import { requestTxs, txFetchStreamHandler, type TxFetchContext, type TxSource } from './tx-fetch.ts';
 
+/** Gossip traffic on one topic since the node started: distinct messages in (duplicates are dropped by gossipsub before they are counted) and own messages out. */
+export interface TopicCounters {
+  received: number;
+  receivedBytes: number;
+  published: number;
+  publishedBytes: number;
+}
+
 /** What a topic handler decides about one message. */
 export type MessageVerdict = 'accept' | 'reject' | 'ignore';
 
@@ -97,6 +105,8 @@ export interface P2PNode {
   meshPeers(kind: TopicKind): string[];
   /** Sends to the topic; returns how many peers it went to (0 is not an error). */
   publish(kind: TopicKind, data: Bytes): Promise<number>;
+  /** Gossip messages and payload bytes per topic, in and out, since the node was created. */
+  gossipCounters(): Record<TopicKind, TopicCounters>;
   /** Joins the topic with one handler (before or after start); the returned function leaves it. */
   subscribe(kind: TopicKind, handler: MessageHandler): () => void;
   setBlockSource(source: BlockSource | undefined): void;
@@ -271,6 +281,7 @@ export async function createP2PNode(options: P2PNodeOptions): Promise<P2PNode> {
   };
 
   const handlers = new Map<TopicKind, MessageHandler>();
+  const counters = Object.fromEntries(TOPIC_KINDS.map((kind) => [kind, { received: 0, receivedBytes: 0, published: 0, publishedBytes: 0 }])) as Record<TopicKind, TopicCounters>;
 
   const node: P2PNode = {
     peerId,
@@ -310,6 +321,7 @@ export async function createP2PNode(options: P2PNodeOptions): Promise<P2PNode> {
       const connection = await libp2p.dial(multiaddr(address), { signal: AbortSignal.timeout(limits.dialTimeoutMs) });
       return connection.remotePeer.toString();
     },
+    gossipCounters: () => structuredClone(counters),
     topicPeers: (kind) => pubsub.getSubscribers(topics[kind]).map((p) => p.toString()),
     // getMeshPeers is on @libp2p/gossipsub's class but not on its exported interface (17.1).
     meshPeers: (kind) => (pubsub as unknown as { getMeshPeers(topic: string): string[] }).getMeshPeers(topics[kind]),
@@ -319,6 +331,8 @@ export async function createP2PNode(options: P2PNodeOptions): Promise<P2PNode> {
       const sizeBytesMax = TOPIC_MESSAGE_SIZE_BYTES_MAX[kind];
       if (data.length > sizeBytesMax) throw new P2PMessageTooLargeError(topics[kind], data.length, sizeBytesMax);
       const result = await pubsub.publish(topics[kind], data);
+      counters[kind].published++;
+      counters[kind].publishedBytes += data.length;
       return result.recipients.length;
     },
 
@@ -331,6 +345,8 @@ export async function createP2PNode(options: P2PNodeOptions): Promise<P2PNode> {
       pubsub.topicValidators.set(topic, async (from, message) => {
         const peer = from.toString();
         if (penalties.isBanned(peer, now())) return TopicValidatorResult.Ignore;
+        counters[kind].received++;
+        counters[kind].receivedBytes += message.data.length;
         if (message.data.length > sizeBytesMax) {
           penalise(peer, `oversized ${kind} message`);
           return TopicValidatorResult.Reject;

@@ -59,6 +59,8 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 export interface RpcExtras {
   /** The signed zone as a master file (the node's DNS layer provides it). */
   readonly zoneText?: () => Promise<string>;
+  /** A networked node's peers and traffic, shown under `network` in GET /v1/status. */
+  readonly network?: () => unknown;
 }
 
 export async function buildRpc(node: ChainNode, limits: RpcLimits = DEFAULT_RPC_LIMITS, extras: RpcExtras = {}): Promise<FastifyInstance> {
@@ -92,6 +94,7 @@ export async function buildRpc(node: ChainNode, limits: RpcLimits = DEFAULT_RPC_
     timeMs: node.tip.timeMs,
     validator: node.isValidator,
     mempoolSize: node.mempoolSize,
+    ...(extras.network ? { network: extras.network() } : {}),
   }));
 
   app.get('/v1/genesis', async () => genesisToJson(node.genesis));

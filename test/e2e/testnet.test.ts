@@ -92,6 +92,13 @@ test('dcbt testnet: register on one node, resolve on all; survive kill -9; halt 
       assert.ok(answer.answer.some((l) => l.endsWith('A 192.0.2.1')), `${n.name}: ${answer.answer.join(' | ')}`);
       assert.ok(rrTypes(answer.answer).includes('RRSIG'), `${n.name} signs its answer`);
     }
+    // Every node shows its network in /v1/status: its peers, and proposals put back together from
+    // transaction ids (the REGISTER and COMMIT travelled as ids inside them).
+    for (const n of nodes) {
+      const { network } = (await (await fetch(`${n.rpc}/v1/status`)).json()) as { network: { peers: number; gossip: Record<string, { received: number; receivedBytes: number }>; proposals: { assembled: number } } };
+      assert.equal(network.peers, 4, `${n.name} is connected to the other four`);
+      assert.ok(network.proposals.assembled > 0 && network.gossip.proposal!.received > 0 && network.gossip.vote!.receivedBytes > 0, `${n.name}: ${JSON.stringify(network)}`);
+    }
 
     // kill -9 one validator: three of four (> 2/3) keep finalising.
     process.kill(v1.pid, 'SIGKILL');

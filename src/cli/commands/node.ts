@@ -65,7 +65,7 @@ export function registerNodeCommand(program: Command): void {
       });
       const { chain } = node;
       const dnsNode = await startNodeDns(chain, { host, port: dnsPort, transferAllow: ['127.0.0.1', '::1'], udpWorkers: udpWorkers(flags.dnsUdpWorkers), onEvent: dnsEventLogger(log) });
-      const rpc = await buildRpc(chain, undefined, { zoneText: () => exportNodeZone(chain) });
+      const rpc = await buildRpc(chain, undefined, { zoneText: () => exportNodeZone(chain), network: () => node.status() });
       await registerDoh(rpc, dnsNode.server.env);
       await rpc.listen({ host, port: rpcPort });
       const address = rpc.server.address();
