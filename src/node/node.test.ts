@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commitmentHash } from '../chain/codec.ts';
+import { commitmentHash, encodeBlock, encodeTx } from '../chain/codec.ts';
 import { keyPairFromSecret } from '../chain/crypto.ts';
 import { devnetGenesis } from '../chain/genesis.ts';
 import { proofBundleToJson, verifyNameProof } from '../chain/light.ts';
@@ -161,5 +161,31 @@ test('after a block from another proposer the pending state keeps what still hol
     await proposer.close();
     await follower.close();
     for (const d of dirs) await rm(d, { recursive: true, force: true });
+  }
+});
+
+test('a block stops short of the size limit; the transactions that did not fit wait for the next one, in order', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'dcbt-node-size-'));
+  const clock = { t: T0 + 1000, now() { return this.t; } };
+  const genesis = devnetGenesis({ validators: [validator.publicKey], timeMs: T0, powBits: 4 });
+  const txs = Array.from({ length: 5 }, (_, nonce) => buildTx({ chainId: genesis.chainId, account: alice.publicKey, nonce, payload: { type: TxType.COMMIT, commitment: commitmentHash(`n${nonce}`, alice.publicKey, salt) } }, alice, genesis.params.powBits));
+  const empty = encodeBlock({ header: { chainId: genesis.chainId, height: 0, timeMs: 0, prevHash: salt, txRoot: salt, stateRoot: salt, validatorsHash: salt, proposer: salt }, txs: [] }).length;
+  // Room for two transactions and not quite a third.
+  const blockSizeBytesMax = empty + 3 * (4 + encodeTx(txs[0]!).length) - 1;
+  const node = await ChainNode.open({ dataDir, genesis, validatorKey: validator, clock, blockSizeBytesMax });
+  try {
+    for (const t of txs) await node.submitTx(t);
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      clock.t += 1000;
+      const block = (await node.produceBlock())!;
+      assert.ok(encodeBlock(block).length <= blockSizeBytesMax, `block ${block.header.height} is ${encodeBlock(block).length} bytes`);
+      counts.push(block.txs.length);
+    }
+    assert.deepEqual(counts, [2, 2, 1]);
+    assert.deepEqual(await node.getAccountNonce(alice.publicKey), { confirmed: 5, next: 5 }, 'none was dropped');
+  } finally {
+    await node.close();
+    await rm(dataDir, { recursive: true, force: true });
   }
 });

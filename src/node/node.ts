@@ -9,7 +9,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { blockHash, decodeAccount, decodeEvidenceRecord, decodeNameRecord, decodeTx, txId, txRoot, validatorsHash, voteSigningBytes, VoteStep } from '../chain/codec.ts';
+import { BLOCK_SIZE_BYTES_MAX, blockHash, decodeAccount, decodeEvidenceRecord, decodeNameRecord, decodeTx, encodeHeader, encodeTx, txId, txRoot, validatorsHash, voteSigningBytes, VoteStep } from '../chain/codec.ts';
 import { sign, type KeyPair } from '../chain/crypto.ts';
 import { genesisHash } from '../chain/genesis.ts';
 import { bytesEqual, fromHex, toHex } from '../chain/hash.ts';
@@ -47,6 +47,8 @@ export interface NodeOptions {
    * of the genesis block interval.
    */
   readonly proposalBuildTimeMsMax?: number;
+  /** The largest block this node builds, encoded; default (and at most) the codec's BLOCK_SIZE_BYTES_MAX. */
+  readonly blockSizeBytesMax?: number;
 }
 
 export type TxStatus =
@@ -103,6 +105,7 @@ export class ChainNode {
   private readonly clock: Clock;
   private readonly validatorKey: KeyPair | undefined;
   private readonly proposalBuildTimeMsMax: number;
+  private readonly blockSizeBytesMax: number;
   private tipValue: ChainTip;
   private tipHeaderValue: BlockHeader | undefined;
   /** State after the mempool's transactions, for checking new ones against. */
@@ -133,6 +136,7 @@ export class ChainNode {
     this.clock = options.clock ?? systemClock;
     this.validatorKey = options.validatorKey;
     this.proposalBuildTimeMsMax = options.proposalBuildTimeMsMax ?? options.genesis.params.blockIntervalMs / 4;
+    this.blockSizeBytesMax = Math.min(options.blockSizeBytesMax ?? BLOCK_SIZE_BYTES_MAX, BLOCK_SIZE_BYTES_MAX);
     this.tipValue = tip;
     this.tipHeaderValue = tipHeader;
     this.pending = new Overlay({ get: () => undefined });
@@ -359,13 +363,19 @@ export class ChainNode {
     const txs: Tx[] = [];
     const startedMs = performance.now();
     let tried = 0;
+    // The header's size depends only on the chain id; each transaction adds its length prefix.
+    let sizeBytes = this.emptyBlockSizeBytes();
     for (const e of candidates) {
       if ((++tried & 63) === 0 && performance.now() - startedMs > timeMsMax) break;
+      // Stop rather than skip: a later transaction of the same account would fail on its nonce.
+      const txSizeBytes = 4 + encodeTx(e.tx).length;
+      if (sizeBytes + txSizeBytes > this.blockSizeBytesMax) break;
       const trial = new Overlay(overlay);
       try {
         applyTx(this.ledger(), { height, timeMs }, trial, e.tx, { envelopeChecked: true });
         for (const [k, v] of trial.writes) overlay.writes.set(k, v);
         txs.push(e.tx);
+        sizeBytes += txSizeBytes;
       } catch (error) {
         if (!(error instanceof LedgerError)) throw error;
         this.reject(e.id, error);
@@ -385,6 +395,12 @@ export class ChainNode {
     };
     this.checked = { hash: toHex(blockHash(header)), parent: toHex(this.tipValue.hash), writes: overlay.writes };
     return { block: { header, txs }, reader };
+  }
+
+  /** An encoded block of this chain with no transactions: header and transaction count. */
+  private emptyBlockSizeBytes(): number {
+    const zero = new Uint8Array(32);
+    return encodeHeader({ chainId: this.genesis.chainId, height: 0, timeMs: 0, prevHash: zero, txRoot: zero, stateRoot: zero, validatorsHash: zero, proposer: zero }).length + 4;
   }
 
   /**
