@@ -434,6 +434,34 @@ test('invalid messages are refused with a reason', () => {
   assert.equal(h.votesSent(VoteStep.PREVOTE).length, 0);
 });
 
+test('screening a proposal by its envelope and header: the verdict step would give, nothing changed, the signature checked once', () => {
+  let verifies = 0;
+  const h = new Harness(engineConfig(net, ME, { verify: (key, message, signature) => (verifies++, verify(key, message, signature)) }));
+  const good = proposalBy(K[P0]!, 1, 0, A) as Extract<ConsensusMessage, { type: 'proposal' }>;
+  const screen = (m: ConsensusMessage) => {
+    const p = m as Extract<ConsensusMessage, { type: 'proposal' }>;
+    return h.engine.screenProposal(p.proposal, p.block.header).status;
+  };
+  assert.equal(screen(proposalBy(K[P1]!, 1, 0, A)), 'invalid', 'not the proposer of round 0');
+  assert.equal(screen({ ...good, proposal: { ...good.proposal, signature: new Uint8Array(64) } }), 'invalid', 'forged signature');
+  assert.equal(h.engine.screenProposal(good.proposal, B.header).status, 'invalid', 'another block than the one signed');
+  assert.equal(screen(proposalBy(K[P0]!, 1, 9, A)), 'future');
+  assert.equal(screen(proposalBy(K[proposerIndex(net, 2, 0)]!, 2, 0, testBlock(net, 2, 1))), 'accepted', 'another height is for step to judge');
+
+  verifies = 0;
+  assert.equal(h.engine.screenProposal(good.proposal, good.block.header).status, 'accepted');
+  assert.equal(h.votesSent(VoteStep.PREVOTE).length, 0, 'screening changes nothing');
+  h.step(good);
+  assert.equal(verifies, 1, 'step did not verify the screened proposal again');
+  assert.ok(h.votesSent(VoteStep.PREVOTE).some((v) => sameHash(v, hA)), 'the proposal itself was taken');
+  assert.equal(screen(good), 'duplicate', 'a proposal already held costs nothing more');
+
+  // Only the very object screened skips the check: a copy carrying its signature over another block is verified, and fails.
+  const fresh = harness();
+  assert.equal(fresh.engine.screenProposal(good.proposal, good.block.header).status, 'accepted');
+  assert.equal(fresh.step({ type: 'proposal', proposal: { ...good.proposal, blockHash: hB }, block: B }).status, 'invalid');
+});
+
 test('messages for the next height are kept and used there; older heights are stale', () => {
   const h = harness();
   const C = testBlock(net, 2, 3);

@@ -186,6 +186,8 @@ export class ConsensusEngine {
   private validBlock: Block | null = null;
   private validHash: string | null = null;
   private rounds = new Map<number, RoundState>();
+  /** The proposal `screenProposal` passed last, so `step` does not verify its signature again. */
+  private screened: SignedProposal | undefined;
   /** Per validator, the highest round of this height it sent a (verified) message in. */
   private highestRound = new Map<string, number>();
   private highestRoundHeard = -1;
@@ -528,18 +530,44 @@ export class ConsensusEngine {
     return { status: 'accepted' };
   }
 
-  private receiveProposal(p: SignedProposal, block: Block): StepResult {
+  /**
+   * Judges a proposal of the current height from its signed envelope and its block's header
+   * alone, changing nothing: the status `step` would give it, or 'accepted' when only the block's
+   * transactions are left to see. The network carries blocks as transaction ids, so a node asks
+   * this before spending anything on the transactions (a duplicate, a stranger's or a forged
+   * proposal costs no lookup and no request). Proposals of other heights are 'accepted' here:
+   * `step` decides what they are for (buffered, or a sign that the sender is behind).
+   */
+  screenProposal(p: SignedProposal, header: BlockHeader): StepResult {
+    if (p.height !== this.height) return { status: 'accepted' };
+    const refused = this.screen(p, toHex(blockHash(header)));
+    if (refused) return refused;
+    this.screened = p;
+    return { status: 'accepted' };
+  }
+
+  /** Why a proposal of this height is refused before its transactions are looked at; undefined if it is not. */
+  private screen(p: SignedProposal, hash: string): StepResult | undefined {
     // Proposals beyond the next round are not needed yet; the proposer sends again.
     if (p.round > this.round + 1) return { status: 'future' };
     if (p.polRound < -1 || p.polRound >= p.round) return { status: 'invalid', reason: `proposal polRound ${p.polRound} is not below its round ${p.round}` };
     const key = toHex(p.proposer);
     const expected = toHex(proposerAt(this.set, this.height, p.round));
     if (key !== expected) return { status: 'invalid', reason: `${key} is not the proposer of height ${this.height} round ${p.round}` };
-    const hash = toHex(blockHash(block.header));
     if (hash !== toHex(p.blockHash)) return { status: 'invalid', reason: 'the proposed block does not hash to the signed block hash' };
+    if (this.rounds.get(p.round)?.proposals.some((e) => e.hash === hash && e.proposal.polRound === p.polRound)) return { status: 'duplicate' };
+    // The signature last, being the dearest; the proposal screened last (this very object) is not checked twice.
+    if (p !== this.screened && !this.verify(p.proposer, proposalSigningBytes(this.chainId, p), p.signature)) return { status: 'invalid', reason: `bad proposal signature by ${key}` };
+    return undefined;
+  }
+
+  private receiveProposal(p: SignedProposal, block: Block): StepResult {
+    const hash = toHex(blockHash(block.header));
+    const refused = this.screen(p, hash);
+    this.screened = undefined;
+    if (refused) return refused;
+    const key = toHex(p.proposer);
     const rs = this.roundState(p.round);
-    if (rs.proposals.some((e) => e.hash === hash && e.proposal.polRound === p.polRound)) return { status: 'duplicate' };
-    if (!this.verify(p.proposer, proposalSigningBytes(this.chainId, p), p.signature)) return { status: 'invalid', reason: `bad proposal signature by ${key}` };
     const first = rs.proposals[0];
     if (first) {
       if (!rs.conflictingProposalSeen) {

@@ -8,10 +8,10 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { sign, verify, type KeyPair } from '../chain/crypto.ts';
-import type { Bytes, Genesis } from '../chain/types.ts';
+import type { BlockHeader, Bytes, Genesis } from '../chain/types.ts';
 import { decodePersistedState, encodePersistedState } from '../consensus/codec.ts';
 import { ConsensusEngine } from '../consensus/engine.ts';
-import type { ConsensusMessage, Evidence, PersistedState, Ready, StepResult, Timeouts } from '../consensus/types.ts';
+import type { ConsensusMessage, Evidence, PersistedState, Ready, SignedProposal, StepResult, Timeouts } from '../consensus/types.ts';
 import { writeFileAtomic } from '../files.ts';
 import type { ChainNode } from './node.ts';
 
@@ -94,6 +94,12 @@ export class ConsensusDriver {
   start(): void {
     this.schedule();
     this.kick();
+  }
+
+  /** Whether a proposal is worth putting its block together for (ConsensusEngine.screenProposal). */
+  screenProposal(proposal: SignedProposal, header: BlockHeader): StepResult {
+    if (this.stopped) return { status: 'stale' };
+    return this.engine.screenProposal(proposal, header);
   }
 
   /** A message from the network; the verdict tells the p2p layer whether to forward it. */

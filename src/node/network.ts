@@ -142,6 +142,9 @@ export class NetworkNode {
   private broadcast(message: ConsensusMessage): void {
     let bytes: Uint8Array;
     if (message.type === 'proposal') {
+      // Peers ask the sender for what they lack: a restarted proposer re-proposing its valid block
+      // has not seen these transactions since it started.
+      for (const tx of message.block.txs) this.recentTxs.add(tx);
       this.batcher.flush();
       bytes = encodeCompactProposal(message);
     } else {
@@ -184,6 +187,9 @@ export class NetworkNode {
       } catch {
         return 'reject';
       }
+      // A duplicate, a stranger's or a forged proposal is settled before any transaction is looked up.
+      const screened = this.consensus.screenProposal(compact.proposal, compact.header);
+      if (screened.status !== 'accepted') return this.consensusVerdict(screened);
       // The peer that forwarded it had every transaction, or it would not have forwarded it.
       const assembly = await assembleProposal(compact, this.recentTxs, (ids) => this.p2p.requestTxs(from, ids)).catch((error: unknown) => {
         // A failed request is not proof against the peer (timeouts, a dropped stream); one that
