@@ -22,6 +22,14 @@ test('evidenceMaxAgeBlocks: a positive integer is taken; zero, negatives, fracti
   }
 });
 
+test('blockTxCountMax is at most 100,000: a block must fit one compact proposal', () => {
+  assert.equal(genesisFromJson(withParams({ blockTxCountMax: 100_000 })).params.blockTxCountMax, 100_000);
+  assert.throws(
+    () => genesisFromJson(withParams({ blockTxCountMax: 100_001 })),
+    (e: unknown) => e instanceof GenesisError && e.details.issues.some((i) => i.startsWith('params.blockTxCountMax')),
+  );
+});
+
 test('a genesis file without evidenceMaxAgeBlocks still parses, keeps its hash and gets the default', () => {
   const json = genesisToJson(genesis) as { params: Record<string, unknown> };
   delete json.params.evidenceMaxAgeBlocks;

@@ -24,7 +24,9 @@ export const GenesisFileSchema = z.strictObject({
     registrationPeriodMs: int(1),
     gracePeriodMs: int(0),
     recordsSizeBytesMax: int(64).max(65_535),
-    blockTxCountMax: int(1),
+    // A proposal carries 32 bytes per transaction in one gossip message of about 4 MiB
+    // (docs/P2P.md, compact proposals), so a block's count stays well under 127,000.
+    blockTxCountMax: int(1).max(100_000),
     blockIntervalMs: int(10),
     recordTtlSeconds: int(0).max(604_800),
     // Optional: genesis files from before evidence went on chain keep their hash (default 100,000).

@@ -289,6 +289,15 @@ test('last commit: late votes of the decided round get the precommits back but n
   h.step(precommit(K[2]!, 1, 0, hA));
   assert.equal(resent(mark).length, 1, 'a round-0 message long after the decision comes from a validator still at height 1');
   assert.equal(precommitsResent(mark).length, 3);
+
+  // A proposal of the decided height, screened before its transactions are looked up, is stale
+  // and tells the same as a late vote: its sender may be behind.
+  h.advance(TEST_TIMEOUTS.rebroadcastMs);
+  mark = h.readies.length;
+  const late = proposalBy(K[P1]!, 1, 1, A) as Extract<ConsensusMessage, { type: 'proposal' }>;
+  assert.deepEqual(h.engine.screenProposal(late.proposal, late.block.header), { status: 'stale' });
+  h.drain();
+  assert.equal(resent(mark).length, 1, 'a proposal of round 1 comes from a validator still at height 1');
 });
 
 test('L49: precommits of an earlier round decide while the node is in a later round', () => {
@@ -446,7 +455,8 @@ test('screening a proposal by its envelope and header: the verdict step would gi
   assert.equal(screen({ ...good, proposal: { ...good.proposal, signature: new Uint8Array(64) } }), 'invalid', 'forged signature');
   assert.equal(h.engine.screenProposal(good.proposal, B.header).status, 'invalid', 'another block than the one signed');
   assert.equal(screen(proposalBy(K[P0]!, 1, 9, A)), 'future');
-  assert.equal(screen(proposalBy(K[proposerIndex(net, 2, 0)]!, 2, 0, testBlock(net, 2, 1))), 'accepted', 'another height is for step to judge');
+  assert.equal(screen(proposalBy(K[proposerIndex(net, 2, 0)]!, 2, 0, testBlock(net, 2, 1))), 'accepted', 'the next height is for step to keep');
+  assert.equal(screen(proposalBy(K[proposerIndex(net, 3, 0)]!, 3, 0, testBlock(net, 3, 1))), 'future', 'further ahead: this node may be behind');
 
   verifies = 0;
   assert.equal(h.engine.screenProposal(good.proposal, good.block.header).status, 'accepted');

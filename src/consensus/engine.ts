@@ -492,17 +492,12 @@ export class ConsensusEngine {
 
   private receive(m: ConsensusMessage): StepResult {
     if (m.type === 'evidence') return this.receiveEvidence(m.evidence);
-    const height = m.type === 'vote' ? m.vote.height : m.proposal.height;
-    if (height < this.height) {
-      if (height === this.height - 1) this.sendLastDecision(m.type === 'vote' ? m.vote.round : m.proposal.round);
-      return { status: 'stale' };
-    }
-    if (height > this.height + 1) return { status: 'future' };
-    if (height === this.height + 1) {
-      if (this.nextHeightBuffer.length >= this.limits.nextHeightMessagesMax) return { status: 'future' };
+    const routed = m.type === 'vote' ? this.route(m.vote.height, m.vote.round) : this.route(m.proposal.height, m.proposal.round);
+    if (routed === 'next') {
       this.nextHeightBuffer.push(m);
       return { status: 'buffered' };
     }
+    if (routed !== 'current') return routed;
     return m.type === 'vote' ? this.receiveVote(m.vote) : this.receiveProposal(m.proposal, m.block);
   }
 
@@ -531,19 +526,32 @@ export class ConsensusEngine {
   }
 
   /**
-   * Judges a proposal of the current height from its signed envelope and its block's header
-   * alone, changing nothing: the status `step` would give it, or 'accepted' when only the block's
-   * transactions are left to see. The network carries blocks as transaction ids, so a node asks
-   * this before spending anything on the transactions (a duplicate, a stranger's or a forged
-   * proposal costs no lookup and no request). Proposals of other heights are 'accepted' here:
-   * `step` decides what they are for (buffered, or a sign that the sender is behind).
+   * Judges a proposal from its signed envelope and its block's header alone: the status `step`
+   * would give it, or 'accepted' when only the block's transactions are left to see. The network
+   * carries blocks as transaction ids, so a node asks this before spending anything on the
+   * transactions: a duplicate, a stranger's or a forged proposal costs no lookup and no request.
+   * It changes nothing `step` would not: a proposal of the previous height is stale here as there
+   * (and gets the last decision sent back), one of the next height is 'accepted' for `step` to
+   * keep, one further ahead is 'future'.
    */
   screenProposal(p: SignedProposal, header: BlockHeader): StepResult {
-    if (p.height !== this.height) return { status: 'accepted' };
+    const routed = this.route(p.height, p.round);
+    if (routed !== 'current') return routed === 'next' ? { status: 'accepted' } : routed;
     const refused = this.screen(p, toHex(blockHash(header)));
     if (refused) return refused;
     this.screened = p;
     return { status: 'accepted' };
+  }
+
+  /** Where a message of (height, round) goes: this height, the next one (kept), or a verdict. */
+  private route(height: number, round: number): StepResult | 'current' | 'next' {
+    if (height < this.height) {
+      if (height === this.height - 1) this.sendLastDecision(round);
+      return { status: 'stale' };
+    }
+    if (height > this.height + 1) return { status: 'future' };
+    if (height === this.height + 1) return this.nextHeightBuffer.length >= this.limits.nextHeightMessagesMax ? { status: 'future' } : 'next';
+    return 'current';
   }
 
   /** Why a proposal of this height is refused before its transactions are looked at; undefined if it is not. */

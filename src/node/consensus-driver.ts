@@ -99,7 +99,10 @@ export class ConsensusDriver {
   /** Whether a proposal is worth putting its block together for (ConsensusEngine.screenProposal). */
   screenProposal(proposal: SignedProposal, header: BlockHeader): StepResult {
     if (this.stopped) return { status: 'stale' };
-    return this.engine.screenProposal(proposal, header);
+    const result = this.engine.screenProposal(proposal, header);
+    // A stale proposal may have had the last decision queued for its sender.
+    this.kick();
+    return result;
   }
 
   /** A message from the network; the verdict tells the p2p layer whether to forward it. */

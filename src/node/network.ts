@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodeTx, encodeTx } from '../chain/codec.ts';
 import type { KeyPair } from '../chain/crypto.ts';
-import { bytesEqual } from '../chain/hash.ts';
+import { bytesEqual, toHex } from '../chain/hash.ts';
 import { LedgerError } from '../chain/ledger/errors.ts';
 import { ProofRejected } from '../chain/light.ts';
 import type { Genesis } from '../chain/types.ts';
@@ -29,6 +29,10 @@ import { assembleProposal, RecentTxs } from './proposal-assembly.ts';
 
 /** How often a node asks its peers how far their chains are (and syncs when it is behind). */
 export const SYNC_POLL_INTERVAL_MS = 1000;
+/** Peers asked, in turn, for the transactions of a proposal this node lacks: the forwarding one first. */
+const PROPOSAL_FETCH_PEERS_MAX = 3;
+/** Each of those requests gives up after this long, well within a round's propose timeout. */
+const PROPOSAL_FETCH_TIMEOUT_MS = 2000;
 /** Peers asked for their tip in one poll. */
 const SYNC_STATUS_PEERS_MAX = 4;
 const SYNC_STATUS_TIMEOUT_MS = 2000;
@@ -153,6 +157,29 @@ export class NetworkNode {
     void this.p2p.publish(topicOf(message), frame(bytes)).catch((error: unknown) => this.onError(error, 'gossip'));
   }
 
+  /**
+   * The transactions with these ids from the peer that forwarded their proposal (it had them all,
+   * or it would not have forwarded it), then from other peers for what is still missing: gossipsub
+   * drops later copies of the same message, so this is the proposal's one chance until the
+   * proposer sends it again. A failed request is not held against the peer; one that broke the
+   * protocol was penalised by the request itself.
+   */
+  private async fetchTxs(ids: readonly Uint8Array[], from: string): Promise<Map<string, Uint8Array>> {
+    const found = new Map<string, Uint8Array>();
+    const peers = [from, ...this.p2p.peers().filter((p) => p !== from)].slice(0, PROPOSAL_FETCH_PEERS_MAX);
+    let missing = ids;
+    for (const peer of peers) {
+      try {
+        for (const [id, tx] of await this.p2p.requestTxs(peer, missing, AbortSignal.timeout(PROPOSAL_FETCH_TIMEOUT_MS))) found.set(id, tx);
+      } catch (error) {
+        this.onError(error, `transactions of a proposal from ${peer}`);
+      }
+      missing = missing.filter((id) => !found.has(toHex(id)));
+      if (missing.length === 0) break;
+    }
+    return found;
+  }
+
   private consensusVerdict(result: StepResult): MessageVerdict {
     switch (result.status) {
       case 'accepted':
@@ -190,14 +217,8 @@ export class NetworkNode {
       // A duplicate, a stranger's or a forged proposal is settled before any transaction is looked up.
       const screened = this.consensus.screenProposal(compact.proposal, compact.header);
       if (screened.status !== 'accepted') return this.consensusVerdict(screened);
-      // The peer that forwarded it had every transaction, or it would not have forwarded it.
-      const assembly = await assembleProposal(compact, this.recentTxs, (ids) => this.p2p.requestTxs(from, ids)).catch((error: unknown) => {
-        // A failed request is not proof against the peer (timeouts, a dropped stream); one that
-        // broke the protocol was penalised by the request itself.
-        this.onError(error, `transactions of a proposal from ${from}`);
-        return undefined;
-      });
-      if (!assembly || assembly.status === 'incomplete') {
+      const assembly = await assembleProposal(compact, this.recentTxs, (ids) => this.fetchTxs(ids, from));
+      if (assembly.status === 'incomplete') {
         this.proposalCounts.incomplete++;
         return 'ignore';
       }

@@ -90,3 +90,11 @@ test('recent transactions keep the newest countMax; adding one twice does not ma
   for (const i of [1, 2, 3]) assert.equal(recent.get(toHex(txId(TXS[i]!))), TXS[i]);
   assert.throws(() => new RecentTxs(0), RangeError);
 });
+
+test('recent transactions are bounded by bytes as well: large ones push out the oldest', () => {
+  const size = encodeTx(TXS[0]!).length;
+  const recent = new RecentTxs(100, 3 * size);
+  for (const tx of TXS.slice(0, 5)) recent.add(tx);
+  assert.equal(recent.size, 3);
+  assert.deepEqual([0, 1, 2, 3, 4].map((i) => recent.get(toHex(txId(TXS[i]!))) !== undefined), [false, false, true, true, true]);
+});

@@ -12,19 +12,25 @@ import type { SignedProposal } from '../consensus/types.ts';
 import { DEFAULT_MEMPOOL_LIMITS } from './mempool.ts';
 
 /**
- * Transactions remembered for reassembly: twice what a mempool holds, so everything a proposer
- * can put in a block (its mempool) is still here on the peers that gossiped it.
+ * Transactions remembered for reassembly: twice what a mempool holds, by count and by bytes, so
+ * everything a proposer can put in a block (its mempool) is still here on the peers that gossiped
+ * it, and a peer flooding large transactions cannot make the cache hold more than that.
  */
 export const RECENT_TXS_COUNT_MAX = 2 * DEFAULT_MEMPOOL_LIMITS.txCountMax;
+export const RECENT_TXS_SIZE_BYTES_MAX = 2 * DEFAULT_MEMPOOL_LIMITS.sizeBytesMax;
 
 /** The transactions this node received or admitted most recently, by id; the oldest go first. */
 export class RecentTxs {
   private readonly byId = new Map<string, Tx>();
+  private sizeBytes = 0;
   readonly countMax: number;
+  readonly sizeBytesMax: number;
 
-  constructor(countMax = RECENT_TXS_COUNT_MAX) {
+  constructor(countMax = RECENT_TXS_COUNT_MAX, sizeBytesMax = RECENT_TXS_SIZE_BYTES_MAX) {
     if (!Number.isInteger(countMax) || countMax < 1) throw new RangeError(`countMax must be a positive integer, got ${countMax}`);
+    if (!Number.isInteger(sizeBytesMax) || sizeBytesMax < 1) throw new RangeError(`sizeBytesMax must be a positive integer, got ${sizeBytesMax}`);
     this.countMax = countMax;
+    this.sizeBytesMax = sizeBytesMax;
   }
 
   get size(): number {
@@ -34,8 +40,14 @@ export class RecentTxs {
   add(tx: Tx): void {
     const id = toHex(txId(tx));
     if (this.byId.has(id)) return;
-    if (this.byId.size >= this.countMax) this.byId.delete(this.byId.keys().next().value!);
+    const txSizeBytes = encodeTx(tx).length;
+    while (this.byId.size > 0 && (this.byId.size >= this.countMax || this.sizeBytes + txSizeBytes > this.sizeBytesMax)) {
+      const [oldestId, oldest] = this.byId.entries().next().value!;
+      this.byId.delete(oldestId);
+      this.sizeBytes -= encodeTx(oldest).length;
+    }
     this.byId.set(id, tx);
+    this.sizeBytes += txSizeBytes;
   }
 
   get(idHex: string): Tx | undefined {

@@ -17,7 +17,6 @@ import { lpStream } from '@libp2p/utils';
 import { Reader, TX_SIZE_BYTES_MAX, Writer } from '../chain/codec.ts';
 import { bytesEqual, sha256, toHex } from '../chain/hash.ts';
 import type { Bytes } from '../chain/types.ts';
-import type { P2PLimits } from './limits.ts';
 import { exchangeFrames, isLengthError, requestError, type RequestContext } from './request.ts';
 
 export const TX_FETCH_WIRE_VERSION = 1;
@@ -94,18 +93,17 @@ export function decodeTxFetchResponse(bytes: Bytes, asked: number): (Bytes | und
 /** Wiring the protocol needs from the node around it. */
 export interface TxFetchContext extends RequestContext {
   readonly protocol: string;
-  readonly limits: Pick<P2PLimits, 'requestTimeoutMs' | 'responseSizeBytesMax' | 'syncServeConcurrencyMax'>;
 }
 
 
 /** The stream handler; never throws (every failure ends the stream). */
 export function txFetchStreamHandler(ctx: TxFetchContext, getSource: () => TxSource | undefined): (stream: Stream, connection: Connection) => Promise<void> {
-  let serving = 0;
+  // No cap on requests being served: an answer is built synchronously from memory, and the streams
+  // one connection may hold are capped by libp2p (syncStreamsPerConnectionMax).
   return async (stream, connection) => {
     const peer = connection.remotePeer.toString();
     const signal = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
     const lp = lpStream(stream, { maxDataLength: TX_FETCH_REQUEST_SIZE_BYTES_MAX });
-    serving++;
     try {
       let ids: Bytes[];
       try {
@@ -116,14 +114,12 @@ export function txFetchStreamHandler(ctx: TxFetchContext, getSource: () => TxSou
         return;
       }
       const source = getSource();
-      // Busy or without a source: an empty answer, which the asker reads as "not here".
-      const txs = source && serving <= ctx.limits.syncServeConcurrencyMax ? answerTxFetch(ids, source, ctx.limits.responseSizeBytesMax) : [];
+      // Without a source: an empty answer, which the asker reads as "not here".
+      const txs = source ? answerTxFetch(ids, source, ctx.limits.responseSizeBytesMax) : [];
       await lp.write(encodeTxFetchResponse(txs), { signal });
       await stream.close({ signal });
     } catch (error) {
       stream.abort(error instanceof Error ? error : new Error(String(error)));
-    } finally {
-      serving--;
     }
   };
 }
