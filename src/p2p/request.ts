@@ -1,8 +1,8 @@
 /**
  * One request frame out, one response frame back, on a fresh stream: what block sync and
- * transaction requests share. Failures are SyncErrors that say whether the peer is to blame; only
- * a response frame over the size limit is (the peer is penalised for it here). Decoding the
- * answer, and blaming a malformed one, is the caller's.
+ * transaction requests share. Failures are SyncErrors that say whether the peer is to blame: it
+ * is for a response frame over the size limit or one that does not decode (and is penalised for
+ * it here), not for timeouts or broken streams.
  */
 import type { Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
@@ -30,8 +30,11 @@ export function requestError(code: SyncErrorCode, peer: string, peerFault: boole
   return new SyncError(code, message, { peer, peerFault, ...extra }, cause === undefined ? undefined : { cause });
 }
 
-/** Sends `request` to `peer` on `protocol` and returns the response frame; `what` names the exchange in errors ("sync"). */
-export async function exchangeFrames(ctx: RequestContext, peer: string, protocol: string, request: Bytes, what: string, callerSignal?: AbortSignal): Promise<Bytes> {
+/**
+ * Sends `request` to `peer` on `protocol` and returns the response frame decoded by `decode`;
+ * `what` names the exchange in errors ("sync"). A frame `decode` throws on counts against the peer.
+ */
+export async function exchangeFrames<T>(ctx: RequestContext, peer: string, protocol: string, request: Bytes, what: string, decode: (frame: Bytes) => T, callerSignal?: AbortSignal): Promise<T> {
   if (ctx.isBanned(peer)) throw requestError('SYNC_PEER_BANNED', peer, false, `peer ${peer} is banned for invalid messages; ask another peer`);
   const timeout = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
   const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
@@ -50,14 +53,20 @@ export async function exchangeFrames(ctx: RequestContext, peer: string, protocol
   } catch (error) {
     throw failed(error, 'opening the stream');
   }
+  let frame: Bytes;
   try {
     const lp = lpStream(stream, { maxDataLength: ctx.limits.responseSizeBytesMax, maxBufferSize: ctx.limits.responseSizeBytesMax + 16 });
     await lp.write(request, { signal });
-    const frame = (await lp.read({ signal })).subarray();
+    frame = (await lp.read({ signal })).subarray();
     await stream.close({ signal }).catch(() => undefined);
-    return frame;
   } catch (error) {
     stream.abort(error instanceof Error ? error : new Error(String(error)));
     throw failed(error, 'exchanging the request');
+  }
+  try {
+    return decode(frame);
+  } catch (error) {
+    ctx.penalise(peer, `malformed ${what} response`);
+    throw requestError('SYNC_BAD_RESPONSE', peer, true, `peer ${peer} sent a malformed ${what} response: ${(error as Error).message}`, {}, error);
   }
 }

@@ -166,13 +166,7 @@ const syncError = requestError;
 
 /** Sends one request and returns the decoded answer (any status); throws SyncError on failure. */
 export async function sendSyncRequest(ctx: SyncContext, peer: string, req: SyncRequest, callerSignal?: AbortSignal): Promise<SyncResponse> {
-  const frame = await exchangeFrames(ctx, peer, ctx.protocol, encodeSyncRequest(req), 'sync', callerSignal);
-  try {
-    return decodeSyncResponse(frame, req.count);
-  } catch (error) {
-    ctx.penalise(peer, 'malformed sync response');
-    throw syncError('SYNC_BAD_RESPONSE', peer, true, `peer ${peer} sent a malformed sync response: ${(error as Error).message}`, {}, error);
-  }
+  return exchangeFrames(ctx, peer, ctx.protocol, encodeSyncRequest(req), 'sync', (frame) => decodeSyncResponse(frame, req.count), callerSignal);
 }
 
 function okOrThrow(peer: string, res: SyncResponse, height: number): SyncResponse & { status: typeof SyncStatus.OK } {

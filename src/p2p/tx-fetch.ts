@@ -135,7 +135,7 @@ export async function requestTxs(ctx: TxFetchContext, peer: string, ids: readonl
   let next = 0;
   while (next < ids.length) {
     const chunk = ids.slice(next, next + TX_FETCH_IDS_MAX);
-    const entries = await sendTxRequest(ctx, peer, chunk, callerSignal);
+    const entries = await exchangeFrames(ctx, peer, ctx.protocol, encodeTxFetchRequest(chunk), 'transaction', (frame) => decodeTxFetchResponse(frame, chunk.length), callerSignal);
     entries.forEach((tx, i) => {
       if (!tx) return;
       if (!bytesEqual(sha256(tx), chunk[i]!)) {
@@ -149,14 +149,4 @@ export async function requestTxs(ctx: TxFetchContext, peer: string, ids: readonl
     next += entries.length;
   }
   return found;
-}
-
-async function sendTxRequest(ctx: TxFetchContext, peer: string, ids: readonly Bytes[], callerSignal?: AbortSignal): Promise<(Bytes | undefined)[]> {
-  const frame = await exchangeFrames(ctx, peer, ctx.protocol, encodeTxFetchRequest(ids), 'transaction', callerSignal);
-  try {
-    return decodeTxFetchResponse(frame, ids.length);
-  } catch (error) {
-    ctx.penalise(peer, 'malformed transaction response');
-    throw requestError('SYNC_BAD_RESPONSE', peer, true, `peer ${peer} sent a malformed transaction response: ${(error as Error).message}`, {}, error);
-  }
 }
