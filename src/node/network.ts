@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { decodeTx, encodeTx } from '../chain/codec.ts';
 import type { KeyPair } from '../chain/crypto.ts';
-import { bytesEqual, toHex } from '../chain/hash.ts';
+import { bytesEqual } from '../chain/hash.ts';
 import { LedgerError } from '../chain/ledger/errors.ts';
 import { ProofRejected } from '../chain/light.ts';
 import type { Genesis } from '../chain/types.ts';
@@ -25,14 +25,10 @@ import { ConsensusDriver } from './consensus-driver.ts';
 import { EvidenceReporter, type ReporterLog } from './evidence-reporter.ts';
 import { MempoolError } from './mempool.ts';
 import { ChainNode } from './node.ts';
-import { assembleProposal, RecentTxs } from './proposal-assembly.ts';
+import { assembleProposal, fetchFromPeers, RecentTxs } from './proposal-assembly.ts';
 
 /** How often a node asks its peers how far their chains are (and syncs when it is behind). */
 export const SYNC_POLL_INTERVAL_MS = 1000;
-/** Peers asked, in turn, for the transactions of a proposal this node lacks: the forwarding one first. */
-const PROPOSAL_FETCH_PEERS_MAX = 3;
-/** Each of those requests gives up after this long, well within a round's propose timeout. */
-const PROPOSAL_FETCH_TIMEOUT_MS = 2000;
 /** Peers asked for their tip in one poll. */
 const SYNC_STATUS_PEERS_MAX = 4;
 const SYNC_STATUS_TIMEOUT_MS = 2000;
@@ -157,27 +153,11 @@ export class NetworkNode {
     void this.p2p.publish(topicOf(message), frame(bytes)).catch((error: unknown) => this.onError(error, 'gossip'));
   }
 
-  /**
-   * The transactions with these ids from the peer that forwarded their proposal (it had them all,
-   * or it would not have forwarded it), then from other peers for what is still missing: gossipsub
-   * drops later copies of the same message, so this is the proposal's one chance until the
-   * proposer sends it again. A failed request is not held against the peer; one that broke the
-   * protocol was penalised by the request itself.
-   */
-  private async fetchTxs(ids: readonly Uint8Array[], from: string): Promise<Map<string, Uint8Array>> {
-    const found = new Map<string, Uint8Array>();
-    const peers = [from, ...this.p2p.peers().filter((p) => p !== from)].slice(0, PROPOSAL_FETCH_PEERS_MAX);
-    let missing = ids;
-    for (const peer of peers) {
-      try {
-        for (const [id, tx] of await this.p2p.requestTxs(peer, missing, AbortSignal.timeout(PROPOSAL_FETCH_TIMEOUT_MS))) found.set(id, tx);
-      } catch (error) {
-        this.onError(error, `transactions of a proposal from ${peer}`);
-      }
-      missing = missing.filter((id) => !found.has(toHex(id)));
-      if (missing.length === 0) break;
-    }
-    return found;
+  /** The transactions with these ids, from the peer that forwarded their proposal and then others. */
+  private fetchTxs(ids: readonly Uint8Array[], from: string): Promise<Map<string, Uint8Array>> {
+    return fetchFromPeers(ids, from, this.p2p.peers(), (peer, missing, signal) => this.p2p.requestTxs(peer, missing, signal), (error, peer) =>
+      this.onError(error, `transactions of a proposal from ${peer}`),
+    );
   }
 
   private consensusVerdict(result: StepResult): MessageVerdict {
@@ -237,7 +217,7 @@ export class NetworkNode {
           return 'reject';
         }
         // Remembered before admission: a proposal naming them may arrive while they are checked.
-        for (const tx of txs) this.recentTxs.add(tx);
+        for (const tx of txs) this.recentTxs.addUnchecked(tx);
         const results = await Promise.allSettled(txs.map((tx) => this.chain.submitTx(tx, 'peer')));
         return batchVerdict(results);
       }),

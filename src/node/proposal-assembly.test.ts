@@ -7,7 +7,7 @@ import { buildTx } from '../chain/tx.ts';
 import { TxType, type Block, type Bytes, type Tx } from '../chain/types.ts';
 import { decodeCompactProposal, encodeCompactProposal } from '../consensus/codec.ts';
 import type { SignedProposal } from '../consensus/types.ts';
-import { assembleProposal, RecentTxs } from './proposal-assembly.ts';
+import { assembleProposal, fetchFromPeers, RecentTxs, type RequestTxs } from './proposal-assembly.ts';
 
 const key = keyPairFromSecret(new Uint8Array(32).fill(7));
 const salt = new Uint8Array(32).fill(1);
@@ -81,20 +81,78 @@ test('a block larger than the limit is invalid once put together', async () => {
 });
 
 test('recent transactions keep the newest countMax; adding one twice does not make it newer', () => {
-  const recent = new RecentTxs(3);
+  const recent = new RecentTxs({ checkedCountMax: 3 });
   for (const tx of TXS.slice(0, 3)) recent.add(tx);
   recent.add(TXS[0]!);
   recent.add(TXS[3]!);
   assert.equal(recent.size, 3);
   assert.equal(recent.get(toHex(txId(TXS[0]!))), undefined, 'the oldest went first');
   for (const i of [1, 2, 3]) assert.equal(recent.get(toHex(txId(TXS[i]!))), TXS[i]);
-  assert.throws(() => new RecentTxs(0), RangeError);
+  assert.throws(() => new RecentTxs({ checkedCountMax: 0 }), RangeError);
+  assert.throws(() => new RecentTxs({ uncheckedSizeBytesMax: 1.5 }), RangeError);
 });
 
 test('recent transactions are bounded by bytes as well: large ones push out the oldest', () => {
   const size = encodeTx(TXS[0]!).length;
-  const recent = new RecentTxs(100, 3 * size);
+  const recent = new RecentTxs({ checkedCountMax: 100, checkedSizeBytesMax: 3 * size });
   for (const tx of TXS.slice(0, 5)) recent.add(tx);
   assert.equal(recent.size, 3);
   assert.deepEqual([0, 1, 2, 3, 4].map((i) => recent.get(toHex(txId(TXS[i]!))) !== undefined), [false, false, true, true, true]);
+});
+
+test('transactions not yet checked churn their own tier and never push admitted ones out', () => {
+  const recent = new RecentTxs({ checkedCountMax: 2, uncheckedCountMax: 2 });
+  const has = (i: number) => recent.get(toHex(txId(TXS[i]!))) !== undefined;
+  recent.add(TXS[0]!);
+  recent.add(TXS[1]!);
+  for (const tx of TXS.slice(2)) recent.addUnchecked(tx);
+  assert.deepEqual([0, 1, 2, 3, 4, 5].map(has), [true, true, false, false, true, true], 'a flood of unchecked transactions keeps the admitted two');
+  assert.equal(recent.size, 4);
+  assert.equal(recent.getTx(txId(TXS[5]!))?.length, encodeTx(TXS[5]!).length, 'an unchecked transaction is still served to a peer that asks');
+});
+
+test('admitting a transaction moves it out of the unchecked tier, and an admitted one is never demoted', () => {
+  const recent = new RecentTxs({ checkedCountMax: 10, uncheckedCountMax: 1 });
+  recent.addUnchecked(TXS[0]!);
+  recent.add(TXS[0]!);
+  recent.addUnchecked(TXS[1]!);
+  assert.equal(recent.size, 2, 'the unchecked tier of one holds TXS[1]; TXS[0] now counts as checked');
+  recent.addUnchecked(TXS[0]!);
+  recent.addUnchecked(TXS[2]!);
+  assert.ok(recent.get(toHex(txId(TXS[0]!))), 'seeing an admitted transaction again by gossip leaves it checked');
+  assert.equal(recent.get(toHex(txId(TXS[1]!))), undefined, 'the unchecked tier of one pushed TXS[1] out for TXS[2]');
+});
+
+test('transactions fetched for a proposal are kept unchecked', async () => {
+  const recent = new RecentTxs({ uncheckedCountMax: 1 });
+  const fetchAll = async (ids: readonly Bytes[]) => new Map(ids.map((id) => [toHex(id), encodeTx(TXS.find((t) => toHex(txId(t)) === toHex(id))!)]));
+  const result = await assembleProposal(compact, recent, fetchAll);
+  assert.ok(result.status === 'assembled' && result.fetched === TXS.length);
+  assert.equal(recent.size, 1, 'only the unchecked tier took them, and it holds one');
+});
+
+test('missing transactions are asked of the forwarding peer first, then of others for what is still missing, three peers at most', async () => {
+  const ids = TXS.map((t) => txId(t));
+  const holdings: Record<string, readonly number[] | 'fails'> = { fwd: 'fails', a: [0, 1, 2], b: [3, 4], c: [5], d: [5] };
+  const asked: { peer: string; ids: number }[] = [];
+  const errors: string[] = [];
+  const request: RequestTxs = async (peer, wanted) => {
+    asked.push({ peer, ids: wanted.length });
+    const held = holdings[peer]!;
+    if (held === 'fails') throw new Error('stream reset');
+    return new Map(held.filter((i) => wanted.some((id) => toHex(id) === toHex(ids[i]!))).map((i) => [toHex(ids[i]!), encodeTx(TXS[i]!)]));
+  };
+  const found = await fetchFromPeers(ids, 'fwd', ['a', 'fwd', 'b', 'c', 'd'], request, (_e, peer) => errors.push(peer));
+  assert.deepEqual(asked, [
+    { peer: 'fwd', ids: 6 },
+    { peer: 'a', ids: 6 },
+    { peer: 'b', ids: 3 },
+  ]);
+  assert.deepEqual(errors, ['fwd'], 'the failed request is reported with its peer');
+  assert.deepEqual([...found.keys()].sort(), [0, 1, 2, 3, 4].map((i) => toHex(ids[i]!)).sort(), 'the fourth peer is not asked, so one stays missing');
+
+  asked.length = 0;
+  const whole = await fetchFromPeers(ids.slice(0, 2), 'a', ['b', 'c'], request, () => assert.fail('nothing fails'));
+  assert.equal(whole.size, 2);
+  assert.deepEqual(asked.map((a) => a.peer), ['a'], 'no one else is asked once everything is found');
 });

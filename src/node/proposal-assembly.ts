@@ -11,24 +11,37 @@ import type { CompactProposal } from '../consensus/codec.ts';
 import type { SignedProposal } from '../consensus/types.ts';
 import { DEFAULT_MEMPOOL_LIMITS } from './mempool.ts';
 
-/**
- * Transactions remembered for reassembly: twice what a mempool holds, by count and by bytes, so
- * everything a proposer can put in a block (its mempool) is still here on the peers that gossiped
- * it, and a peer flooding large transactions cannot make the cache hold more than that.
- */
-export const RECENT_TXS_COUNT_MAX = 2 * DEFAULT_MEMPOOL_LIMITS.txCountMax;
-export const RECENT_TXS_SIZE_BYTES_MAX = 2 * DEFAULT_MEMPOOL_LIMITS.sizeBytesMax;
+/** How many transactions, and how many bytes of them, a RecentTxs keeps in each of its two tiers. */
+export interface RecentTxsLimits {
+  /** Admitted transactions (and a proposer's own block): what proposals mostly name. */
+  readonly checkedCountMax: number;
+  readonly checkedSizeBytesMax: number;
+  /** Transactions received but not yet admitted, or fetched for a proposal not yet judged. */
+  readonly uncheckedCountMax: number;
+  readonly uncheckedSizeBytesMax: number;
+}
 
-/** The transactions this node received or admitted most recently, by id; the oldest go first. */
-export class RecentTxs {
+/**
+ * Checked: twice what a mempool holds, by count and by bytes, so everything a proposer can put in
+ * a block (its mempool) is still here on the peers that gossiped it. Unchecked: a few seconds of
+ * gossip at full load; a peer flooding transactions that never pass admission churns only this
+ * tier and cannot push admitted ones out.
+ */
+export const DEFAULT_RECENT_TXS_LIMITS: RecentTxsLimits = {
+  checkedCountMax: 2 * DEFAULT_MEMPOOL_LIMITS.txCountMax,
+  checkedSizeBytesMax: 2 * DEFAULT_MEMPOOL_LIMITS.sizeBytesMax,
+  uncheckedCountMax: 8192,
+  uncheckedSizeBytesMax: 8 * 1024 * 1024,
+};
+
+/** Transactions by hex id, oldest first out once either bound would be passed. */
+class TxFifo {
   private readonly byId = new Map<string, Tx>();
   private sizeBytes = 0;
-  readonly countMax: number;
-  readonly sizeBytesMax: number;
+  private readonly countMax: number;
+  private readonly sizeBytesMax: number;
 
-  constructor(countMax = RECENT_TXS_COUNT_MAX, sizeBytesMax = RECENT_TXS_SIZE_BYTES_MAX) {
-    if (!Number.isInteger(countMax) || countMax < 1) throw new RangeError(`countMax must be a positive integer, got ${countMax}`);
-    if (!Number.isInteger(sizeBytesMax) || sizeBytesMax < 1) throw new RangeError(`sizeBytesMax must be a positive integer, got ${sizeBytesMax}`);
+  constructor(countMax: number, sizeBytesMax: number) {
     this.countMax = countMax;
     this.sizeBytesMax = sizeBytesMax;
   }
@@ -37,32 +50,115 @@ export class RecentTxs {
     return this.byId.size;
   }
 
-  add(tx: Tx): void {
-    const id = toHex(txId(tx));
+  get(id: string): Tx | undefined {
+    return this.byId.get(id);
+  }
+
+  add(id: string, tx: Tx): void {
     if (this.byId.has(id)) return;
     const txSizeBytes = encodeTx(tx).length;
     while (this.byId.size > 0 && (this.byId.size >= this.countMax || this.sizeBytes + txSizeBytes > this.sizeBytesMax)) {
       const [oldestId, oldest] = this.byId.entries().next().value!;
-      this.byId.delete(oldestId);
-      this.sizeBytes -= encodeTx(oldest).length;
+      this.delete(oldestId, oldest);
     }
     this.byId.set(id, tx);
     this.sizeBytes += txSizeBytes;
   }
 
+  take(id: string): Tx | undefined {
+    const tx = this.byId.get(id);
+    if (tx) this.delete(id, tx);
+    return tx;
+  }
+
+  private delete(id: string, tx: Tx): void {
+    this.byId.delete(id);
+    this.sizeBytes -= encodeTx(tx).length;
+  }
+}
+
+/**
+ * The transactions this node received or admitted most recently, by id, in two tiers: admitted
+ * (`add`) and not yet judged (`addUnchecked`). A transaction is kept before its signature is
+ * checked because a proposal naming it may arrive meanwhile; admission moves it to the checked tier.
+ */
+export class RecentTxs {
+  readonly limits: RecentTxsLimits;
+  private readonly checked: TxFifo;
+  private readonly unchecked: TxFifo;
+
+  constructor(limits: Partial<RecentTxsLimits> = {}) {
+    this.limits = { ...DEFAULT_RECENT_TXS_LIMITS, ...limits };
+    for (const [name, value] of Object.entries(this.limits)) {
+      if (!Number.isInteger(value) || value < 1) throw new RangeError(`RecentTxs ${name} must be a positive integer, got ${value}`);
+    }
+    this.checked = new TxFifo(this.limits.checkedCountMax, this.limits.checkedSizeBytesMax);
+    this.unchecked = new TxFifo(this.limits.uncheckedCountMax, this.limits.uncheckedSizeBytesMax);
+  }
+
+  /** Transactions held in both tiers. */
+  get size(): number {
+    return this.checked.size + this.unchecked.size;
+  }
+
+  /** An admitted transaction (taken out of the unchecked tier if it was there). */
+  add(tx: Tx): void {
+    const id = toHex(txId(tx));
+    this.unchecked.take(id);
+    this.checked.add(id, tx);
+  }
+
+  /** A transaction whose signature and rules are not checked yet. */
+  addUnchecked(tx: Tx): void {
+    const id = toHex(txId(tx));
+    if (this.checked.get(id)) return;
+    this.unchecked.add(id, tx);
+  }
+
   get(idHex: string): Tx | undefined {
-    return this.byId.get(idHex);
+    return this.checked.get(idHex) ?? this.unchecked.get(idHex);
   }
 
   /** The encoded transaction with this id (what peers ask for over the network). */
   getTx(id: Bytes): Bytes | undefined {
-    const tx = this.byId.get(toHex(id));
+    const tx = this.get(toHex(id));
     return tx && encodeTx(tx);
   }
 }
 
 /** Encoded transactions by hex id, as a peer sent them (each already checked against its id). */
 export type FetchTxs = (ids: readonly Bytes[]) => Promise<ReadonlyMap<string, Bytes>>;
+
+/** Peers asked, in turn, for the transactions of a proposal this node lacks: the forwarding one first. */
+export const PROPOSAL_FETCH_PEERS_MAX = 3;
+/** Each of those requests gives up after this long, well within a round's propose timeout. */
+export const PROPOSAL_FETCH_TIMEOUT_MS = 2000;
+
+/** One request to one peer for transactions by id (p2p's `requestTxs`). */
+export type RequestTxs = (peer: string, ids: readonly Bytes[], signal: AbortSignal) => Promise<ReadonlyMap<string, Bytes>>;
+
+/**
+ * Asks the peer that forwarded a proposal for the transactions this node lacks (it had them all,
+ * or it would not have forwarded it), then other peers, one at a time, for what is still missing,
+ * `PROPOSAL_FETCH_PEERS_MAX` in all: gossipsub drops later copies of the same message, so this is
+ * the proposal's one chance until the proposer sends it again. A failed request is reported and
+ * not held against the peer here (one that broke the protocol was penalised by the request itself).
+ */
+export async function fetchFromPeers(ids: readonly Bytes[], from: string, peers: readonly string[], request: RequestTxs, onError: (error: unknown, peer: string) => void, timeoutMs = PROPOSAL_FETCH_TIMEOUT_MS): Promise<Map<string, Bytes>> {
+  const found = new Map<string, Bytes>();
+  const asked = [from, ...peers.filter((p) => p !== from)].slice(0, PROPOSAL_FETCH_PEERS_MAX);
+  let missing = ids;
+  for (const peer of asked) {
+    try {
+      for (const [id, tx] of await request(peer, missing, AbortSignal.timeout(timeoutMs))) found.set(id, tx);
+    } catch (error) {
+      onError(error, peer);
+    }
+    missing = missing.filter((id) => !found.has(toHex(id)));
+    if (missing.length === 0) break;
+  }
+  return found;
+}
 
 export type Assembly =
   | { readonly status: 'assembled'; readonly proposal: SignedProposal; readonly block: Block; readonly fetched: number }
@@ -73,7 +169,7 @@ export type Assembly =
 
 /**
  * Rebuilds the block of `compact` from `recent`, asking `fetch` for the transactions missing here
- * (and remembering them). Does not judge the block: the engine checks the proposer's signature
+ * (and remembering them, unchecked). Does not judge the block: the engine checks the proposer's signature
  * over the header, and the chain checks the header's transaction root against these transactions.
  */
 export async function assembleProposal(compact: CompactProposal, recent: RecentTxs, fetch: FetchTxs, blockSizeBytesMax = BLOCK_SIZE_BYTES_MAX): Promise<Assembly> {
@@ -91,7 +187,7 @@ export async function assembleProposal(compact: CompactProposal, recent: RecentT
       if (!bytes) continue;
       try {
         const tx = decodeTx(bytes);
-        recent.add(tx);
+        recent.addUnchecked(tx);
         txs[i] = tx;
       } catch (error) {
         if (error instanceof CodecError) return { status: 'invalid', reason: `transaction ${ids[i]} of the proposal does not decode: ${error.message}` };
