@@ -1,6 +1,7 @@
 /**
- * Errors the network layer raises on purpose. A sync error says whether the peer is to blame
- * (`peerFault`), so the caller can try another peer without treating its own failure as theirs.
+ * Errors the network layer raises on purpose. A failed request to a peer (block sync, transactions
+ * by id) says whether the peer is to blame (`peerFault`), so the caller can try another peer
+ * without treating its own failure as theirs.
  */
 import { DcbtError } from '../errors.ts';
 
@@ -20,21 +21,22 @@ export class P2PStateError extends DcbtError<'P2P_NOT_RUNNING', { action: string
   }
 }
 
-export type SyncErrorCode =
+/** `REQUEST_` codes can come from any request-response protocol, `SYNC_` ones only from block sync. */
+export type PeerRequestErrorCode =
   /** The peer did not answer within requestTimeoutMs. */
-  | 'SYNC_TIMEOUT'
+  | 'REQUEST_TIMEOUT'
   /** The peer's answer does not decode or does not fit the request. */
-  | 'SYNC_BAD_RESPONSE'
+  | 'REQUEST_BAD_RESPONSE'
   /** The peer answered with an error status (busy, unavailable, …). */
   | 'SYNC_PEER_ERROR'
   /** The verify callback refused a block the peer sent. */
   | 'SYNC_BLOCK_REJECTED'
   /** The stream could not be opened or broke (dial failure, reset, peer gone). */
-  | 'SYNC_STREAM_FAILED'
+  | 'REQUEST_STREAM_FAILED'
   /** The peer is banned for earlier invalid messages; it is not asked. */
-  | 'SYNC_PEER_BANNED';
+  | 'REQUEST_PEER_BANNED';
 
-export interface SyncErrorDetails {
+export interface PeerRequestErrorDetails {
   readonly peer: string;
   /** True when the peer sent something invalid (it has been penalised for it). */
   readonly peerFault: boolean;
@@ -42,10 +44,10 @@ export interface SyncErrorDetails {
   readonly [key: string]: unknown;
 }
 
-export class SyncError extends DcbtError<SyncErrorCode, SyncErrorDetails> {
-  constructor(code: SyncErrorCode, message: string, details: SyncErrorDetails, options?: { cause?: unknown }) {
+export class PeerRequestError extends DcbtError<PeerRequestErrorCode, PeerRequestErrorDetails> {
+  constructor(code: PeerRequestErrorCode, message: string, details: PeerRequestErrorDetails, options?: { cause?: unknown }) {
     super(code, message, details, options);
-    this.name = 'SyncError';
+    this.name = 'PeerRequestError';
   }
 }
 

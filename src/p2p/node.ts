@@ -113,7 +113,7 @@ export interface P2PNode {
   setTxSource(source: TxSource | undefined): void;
   /**
    * The encoded transactions with these ids that `peer` has, keyed by hex id (each checked
-   * against its id). Throws SyncError when the peer breaks the protocol or the stream fails.
+   * against its id). Throws PeerRequestError when the peer breaks the protocol or the stream fails.
    */
   requestTxs(peer: string, ids: readonly Bytes[], signal?: AbortSignal): Promise<Map<string, Bytes>>;
   /** The peer's finalised tip height. */

@@ -1,6 +1,6 @@
 /**
  * One request frame out, one response frame back, on a fresh stream: what block sync and
- * transaction requests share. Failures are SyncErrors that say whether the peer is to blame: it
+ * transaction requests share. Failures are PeerRequestErrors that say whether the peer is to blame: it
  * is for a response frame over the size limit or one that does not decode (and is penalised for
  * it here), not for timeouts or broken streams.
  */
@@ -8,7 +8,7 @@ import type { Libp2p, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { lpStream } from '@libp2p/utils';
 import type { Bytes } from '../chain/types.ts';
-import { SyncError, type SyncErrorCode } from './errors.ts';
+import { PeerRequestError, type PeerRequestErrorCode } from './errors.ts';
 import type { P2PLimits } from './limits.ts';
 
 export interface RequestContext {
@@ -26,8 +26,8 @@ export function isLengthError(error: unknown): boolean {
   return error instanceof Error && LENGTH_ERRORS.has(error.name);
 }
 
-export function requestError(code: SyncErrorCode, peer: string, peerFault: boolean, message: string, extra: Record<string, unknown> = {}, cause?: unknown): SyncError {
-  return new SyncError(code, message, { peer, peerFault, ...extra }, cause === undefined ? undefined : { cause });
+export function requestError(code: PeerRequestErrorCode, peer: string, peerFault: boolean, message: string, extra: Record<string, unknown> = {}, cause?: unknown): PeerRequestError {
+  return new PeerRequestError(code, message, { peer, peerFault, ...extra }, cause === undefined ? undefined : { cause });
 }
 
 /**
@@ -35,17 +35,17 @@ export function requestError(code: SyncErrorCode, peer: string, peerFault: boole
  * `what` names the exchange in errors ("sync"). A frame `decode` throws on counts against the peer.
  */
 export async function exchangeFrames<T>(ctx: RequestContext, peer: string, protocol: string, request: Bytes, what: string, decode: (frame: Bytes) => T, callerSignal?: AbortSignal): Promise<T> {
-  if (ctx.isBanned(peer)) throw requestError('SYNC_PEER_BANNED', peer, false, `peer ${peer} is banned for invalid messages; ask another peer`);
+  if (ctx.isBanned(peer)) throw requestError('REQUEST_PEER_BANNED', peer, false, `peer ${peer} is banned for invalid messages; ask another peer`);
   const timeout = AbortSignal.timeout(ctx.limits.requestTimeoutMs);
   const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
-  const failed = (error: unknown, stage: string): SyncError => {
-    if (callerSignal?.aborted) return requestError('SYNC_STREAM_FAILED', peer, false, `${what} with ${peer} was cancelled`, {}, error);
-    if (timeout.aborted) return requestError('SYNC_TIMEOUT', peer, false, `peer ${peer} did not answer a ${what} request within ${ctx.limits.requestTimeoutMs} ms; try another peer`, {}, error);
+  const failed = (error: unknown, stage: string): PeerRequestError => {
+    if (callerSignal?.aborted) return requestError('REQUEST_STREAM_FAILED', peer, false, `${what} with ${peer} was cancelled`, {}, error);
+    if (timeout.aborted) return requestError('REQUEST_TIMEOUT', peer, false, `peer ${peer} did not answer a ${what} request within ${ctx.limits.requestTimeoutMs} ms; try another peer`, {}, error);
     if (isLengthError(error)) {
       ctx.penalise(peer, `oversized ${what} response`);
-      return requestError('SYNC_BAD_RESPONSE', peer, true, `peer ${peer} sent a ${what} response frame over ${ctx.limits.responseSizeBytesMax} bytes`, {}, error);
+      return requestError('REQUEST_BAD_RESPONSE', peer, true, `peer ${peer} sent a ${what} response frame over ${ctx.limits.responseSizeBytesMax} bytes`, {}, error);
     }
-    return requestError('SYNC_STREAM_FAILED', peer, false, `${what} stream with ${peer} failed while ${stage}: ${(error as Error).message}`, {}, error);
+    return requestError('REQUEST_STREAM_FAILED', peer, false, `${what} stream with ${peer} failed while ${stage}: ${(error as Error).message}`, {}, error);
   };
   let stream: Stream;
   try {
@@ -67,6 +67,6 @@ export async function exchangeFrames<T>(ctx: RequestContext, peer: string, proto
     return decode(frame);
   } catch (error) {
     ctx.penalise(peer, `malformed ${what} response`);
-    throw requestError('SYNC_BAD_RESPONSE', peer, true, `peer ${peer} sent a malformed ${what} response: ${(error as Error).message}`, {}, error);
+    throw requestError('REQUEST_BAD_RESPONSE', peer, true, `peer ${peer} sent a malformed ${what} response: ${(error as Error).message}`, {}, error);
   }
 }

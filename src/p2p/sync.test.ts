@@ -11,7 +11,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { bytesEqual } from '../chain/hash.ts';
 import { verifyCommit } from '../chain/light.ts';
 import { encodeBlock, encodeCommit } from '../chain/codec.ts';
-import { SyncError } from './errors.ts';
+import { PeerRequestError } from './errors.ts';
 import { type P2PNode, type P2PNodeOptions } from './node.ts';
 import type { SyncVerdict } from './sync.ts';
 import { encodeSyncRequest, encodeSyncResponse, SyncKind, SyncStatus, type SyncedBlock } from './sync-wire.ts';
@@ -129,7 +129,7 @@ describe('block sync between nodes', () => {
     await waitFor('connected', () => fresh.peers().includes(server.peerId));
     const { verify, heights } = verifier();
     await assert.rejects(fresh.syncFrom(server.peerId, 1, verify), (error: unknown) => {
-      assert.ok(error instanceof SyncError);
+      assert.ok(error instanceof PeerRequestError);
       assert.equal(error.code, 'SYNC_BLOCK_REJECTED');
       assert.equal(error.details.height, 7);
       assert.equal(error.details.peerFault, true);
@@ -137,9 +137,9 @@ describe('block sync between nodes', () => {
     });
     assert.deepEqual(heights, [1, 2, 3, 4, 5, 6]);
     assert.equal(fresh.isBanned(server.peerId), false);
-    await assert.rejects(fresh.syncFrom(server.peerId, 7, verify), SyncError);
+    await assert.rejects(fresh.syncFrom(server.peerId, 7, verify), PeerRequestError);
     assert.equal(fresh.isBanned(server.peerId), true, 'the second rejected block reaches the threshold');
-    await assert.rejects(fresh.status(server.peerId), (error: unknown) => error instanceof SyncError && error.code === 'SYNC_PEER_BANNED');
+    await assert.rejects(fresh.status(server.peerId), (error: unknown) => error instanceof PeerRequestError && error.code === 'REQUEST_PEER_BANNED');
   });
 
   test('a verify callback that throws is the caller\'s failure, not the peer\'s', { timeout: 20_000 }, async () => {
@@ -170,7 +170,7 @@ describe('block sync between nodes', () => {
     await waitFor('connected', () => fresh.peers().includes(server.peerId));
     const first = fresh.requestBlocks(server.peerId, 1, 5);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await assert.rejects(fresh.requestBlocks(server.peerId, 6, 5), (error: unknown) => error instanceof SyncError && error.code === 'SYNC_PEER_ERROR' && error.details.status === 'BUSY');
+    await assert.rejects(fresh.requestBlocks(server.peerId, 6, 5), (error: unknown) => error instanceof PeerRequestError && error.code === 'SYNC_PEER_ERROR' && error.details.status === 'BUSY');
     release();
     assert.equal((await first).blocks.length, 5);
     assert.equal(fresh.isBanned(server.peerId), false);
@@ -181,7 +181,7 @@ describe('block sync between nodes', () => {
     const server = await startNode();
     const fresh = await startNode({ bootstrap: server.multiaddrs() });
     await waitFor('connected', () => fresh.peers().includes(server.peerId));
-    await assert.rejects(fresh.requestBlocks(server.peerId, 1, 5), (error: unknown) => error instanceof SyncError && error.code === 'SYNC_PEER_ERROR' && error.details.peerFault === false);
+    await assert.rejects(fresh.requestBlocks(server.peerId, 1, 5), (error: unknown) => error instanceof PeerRequestError && error.code === 'SYNC_PEER_ERROR' && error.details.peerFault === false);
     server.setBlockSource(new MemoryBlockSource(chain, 3));
     assert.equal((await fresh.requestBlocks(server.peerId, 1, 5)).blocks.length, 3);
   });
@@ -258,8 +258,8 @@ describe('hostile sync peers', () => {
     for (const [what, reply, message] of cases) {
       answer = reply;
       await assert.rejects(client.requestBlocks(hostile, 1, 3), (error: unknown) => {
-        assert.ok(error instanceof SyncError, what);
-        assert.equal(error.code, 'SYNC_BAD_RESPONSE', `${what}: ${error.message}`);
+        assert.ok(error instanceof PeerRequestError, what);
+        assert.equal(error.code, 'REQUEST_BAD_RESPONSE', `${what}: ${error.message}`);
         assert.equal(error.details.peerFault, true);
         assert.match(error.message, message, what);
         return true;
@@ -267,7 +267,7 @@ describe('hostile sync peers', () => {
     }
     // A peer that says nothing times out: not proof of malice, so not counted.
     answer = () => 'silent';
-    await assert.rejects(client.requestBlocks(hostile, 1, 3), (error: unknown) => error instanceof SyncError && error.code === 'SYNC_TIMEOUT' && !error.details.peerFault);
+    await assert.rejects(client.requestBlocks(hostile, 1, 3), (error: unknown) => error instanceof PeerRequestError && error.code === 'REQUEST_TIMEOUT' && !error.details.peerFault);
     assert.equal(client.isBanned(hostile), false);
     // An empty answer below its own claimed tip is the sixth offence: banned.
     answer = () => ok([], 500);

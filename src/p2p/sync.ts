@@ -164,7 +164,7 @@ export function syncStreamHandler(ctx: SyncContext, getSource: () => BlockSource
 
 const syncError = requestError;
 
-/** Sends one request and returns the decoded answer (any status); throws SyncError on failure. */
+/** Sends one request and returns the decoded answer (any status); throws PeerRequestError on failure. */
 export async function sendSyncRequest(ctx: SyncContext, peer: string, req: SyncRequest, callerSignal?: AbortSignal): Promise<SyncResponse> {
   return exchangeFrames(ctx, peer, ctx.protocol, encodeSyncRequest(req), 'sync', (frame) => decodeSyncResponse(frame, req.count), callerSignal);
 }
@@ -186,7 +186,7 @@ function checkedItems(ctx: SyncContext, peer: string, req: SyncRequest, res: Syn
     return checkSyncItems(req, res, ctx.chainId, prevHash);
   } catch (error) {
     ctx.penalise(peer, 'inconsistent sync response');
-    throw syncError('SYNC_BAD_RESPONSE', peer, true, `peer ${peer} sent an inconsistent sync response: ${(error as Error).message}`, { height: req.fromHeight }, error);
+    throw syncError('REQUEST_BAD_RESPONSE', peer, true, `peer ${peer} sent an inconsistent sync response: ${(error as Error).message}`, { height: req.fromHeight }, error);
   }
 }
 
@@ -229,7 +229,7 @@ export async function syncFrom(ctx: SyncContext, peer: string, fromHeight: numbe
     if (blocks.length === 0) {
       if (next <= tipHeight) {
         ctx.penalise(peer, 'empty sync response below its own tip');
-        throw syncError('SYNC_BAD_RESPONSE', peer, true, `peer ${peer} claims tip ${tipHeight} but sent no block at ${next}`, { height: next });
+        throw syncError('REQUEST_BAD_RESPONSE', peer, true, `peer ${peer} claims tip ${tipHeight} but sent no block at ${next}`, { height: next });
       }
       break;
     }

@@ -11,7 +11,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { CodecError } from '../chain/codec.ts';
 import { sha256, toHex, utf8 } from '../chain/hash.ts';
 import type { Bytes } from '../chain/types.ts';
-import { SyncError } from './errors.ts';
+import { PeerRequestError } from './errors.ts';
 import { type P2PEvent, type P2PNode, type P2PNodeOptions } from './node.ts';
 import { TestNodes } from './testing.ts';
 import { txFetchProtocol } from './topics.ts';
@@ -123,7 +123,7 @@ test('a peer that answers an id with other bytes is penalised, and its answer re
   const seen = events(client);
   await assert.rejects(
     client.requestTxs(server.peerId, [sha256(txs[1]!)]),
-    (e) => e instanceof SyncError && e.code === 'SYNC_BAD_RESPONSE' && e.details.peerFault === true,
+    (e) => e instanceof PeerRequestError && e.code === 'REQUEST_BAD_RESPONSE' && e.details.peerFault === true,
   );
   assert.ok(seen.some((e) => e.type === 'peer:penalised' && e.peer === server.peerId && /does not match its id/.test(e.reason)));
 });

@@ -127,7 +127,7 @@ export function txFetchStreamHandler(ctx: TxFetchContext, getSource: () => TxSou
 /**
  * Asks `peer` for the transactions with these ids (any number; sent in requests of at most
  * TX_FETCH_IDS_MAX). Returns the encoded transactions it had, keyed by hex id; each one's
- * SHA-256 is its id. Throws SyncError when the peer breaks the protocol (it is penalised) or
+ * SHA-256 is its id. Throws PeerRequestError when the peer breaks the protocol (it is penalised) or
  * the stream fails.
  */
 export async function requestTxs(ctx: TxFetchContext, peer: string, ids: readonly Bytes[], callerSignal?: AbortSignal): Promise<Map<string, Bytes>> {
@@ -140,7 +140,7 @@ export async function requestTxs(ctx: TxFetchContext, peer: string, ids: readonl
       if (!tx) return;
       if (!bytesEqual(sha256(tx), chunk[i]!)) {
         ctx.penalise(peer, 'transaction does not match its id');
-        throw requestError('SYNC_BAD_RESPONSE', peer, true, `peer ${peer} answered id ${toHex(chunk[i]!)} with a different transaction`);
+        throw requestError('REQUEST_BAD_RESPONSE', peer, true, `peer ${peer} answered id ${toHex(chunk[i]!)} with a different transaction`);
       }
       found.set(toHex(chunk[i]!), tx);
     });
