@@ -3,10 +3,13 @@
  * each, `dcbt node`, BFT consensus over libp2p), beside a baseline in the same run: the same
  * transactions through one single-validator node in this process (no network, no votes).
  *
- *   npx node bench/consensus.ts [--txs 4000] [--names 5] [--in-flight 64] [--rate 200] [--steady-seconds 10] [--json]
+ *   npx node bench/consensus.ts [--txs 4000] [--warmup-txs 2000] [--names 5] [--in-flight 64] [--rate 200] [--steady-seconds 10] [--json]
  *       [--node-flags "--perf-basic-prof"]   (profile the node processes: `perf record -a -g` meanwhile)
  *
  * Measured:
+ *   warm-up     --warmup-txs transactions sent and finalised the same way first, not measured: a node
+ *               that has just started spends a tenth of its processor time compiling its hot code
+ *               (V8's optimising compilers), which a node that has been running does not
  *   throughput  --txs name transactions (COMMITs from as many accounts, built before timing) sent
  *               over RPC to the validators round-robin, --in-flight at a time: from the first
  *               send until the full node has finalised them all → tx/s
@@ -46,17 +49,18 @@ const BIN = join(import.meta.dirname, '..', 'bin', 'dcbt.js');
 const NODE_READY_TIMEOUT_MS = 60_000;
 const WAIT_TIMEOUT_MS = 300_000;
 
-const USAGE = `usage: npx node bench/consensus.ts [--txs 4000] [--names 5] [--in-flight 64] [--rate 200] [--steady-seconds 10] [--pow-bits 8] [--node-flags "<node options>"] [--json]
+const USAGE = `usage: npx node bench/consensus.ts [--txs 4000] [--warmup-txs 2000] [--names 5] [--in-flight 64] [--rate 200] [--steady-seconds 10] [--pow-bits 8] [--node-flags "<node options>"] [--json]
   --node-flags   passed to each node process's node, e.g. "--perf-basic-prof" to profile them with perf`;
 const opts = commandLine(USAGE, (argv) =>
   simpleOptions(argv, {
-    numbers: { '--txs': 4000, '--names': 5, '--in-flight': 64, '--pow-bits': 8, '--rate': 200, '--steady-seconds': 10 },
-    integers: ['--txs', '--names', '--in-flight', '--pow-bits'],
+    numbers: { '--txs': 4000, '--warmup-txs': 2000, '--names': 5, '--in-flight': 64, '--pow-bits': 8, '--rate': 200, '--steady-seconds': 10 },
+    integers: ['--txs', '--warmup-txs', '--names', '--in-flight', '--pow-bits'],
     strings: ['--node-flags'],
     flags: ['--json'],
   }),
 );
 const TXS = opts.numbers['--txs'];
+const WARMUP_TXS = opts.numbers['--warmup-txs'];
 const NAMES = opts.numbers['--names'];
 const IN_FLIGHT = opts.numbers['--in-flight'];
 const POW_BITS = opts.numbers['--pow-bits'];
@@ -179,15 +183,20 @@ function commits(genesis: Genesis, count: number, seed: number): { txs: Tx[]; ke
   return { txs, keys };
 }
 
-async function baseline(genesis: Genesis, txs: readonly Tx[], dir: string): Promise<number> {
+/** tx/s of `txs` through one in-process validator, after `warmup` went through it untimed (as the network's did). */
+async function baseline(genesis: Genesis, warmup: readonly Tx[], txs: readonly Tx[], dir: string): Promise<number> {
   const key = keyPairFromSecret(new Uint8Array(32).fill(99));
   const single: Genesis = { ...genesis, validators: [{ publicKey: key.publicKey, power: 1 }] };
   const node = await ChainNode.open({ dataDir: join(dir, 'baseline'), genesis: single, validatorKey: key });
+  const run = async (list: readonly Tx[]) => {
+    for (let i = 0; i < list.length; i += genesis.params.blockTxCountMax) {
+      for (const tx of list.slice(i, i + genesis.params.blockTxCountMax)) await node.submitTx(encodeTx(tx));
+      await node.produceBlock();
+    }
+  };
+  await run(warmup);
   const started = performance.now();
-  for (let i = 0; i < txs.length; i += genesis.params.blockTxCountMax) {
-    for (const tx of txs.slice(i, i + genesis.params.blockTxCountMax)) await node.submitTx(encodeTx(tx));
-    await node.produceBlock();
-  }
+  await run(txs);
   const seconds = (performance.now() - started) / 1000;
   await node.close();
   return txs.length / seconds;
@@ -204,6 +213,7 @@ async function main(): Promise<void> {
     const load = commits(net.genesis, TXS, 1);
     const named = commits(net.genesis, NAMES, 2);
     const steady = commits(net.genesis, Math.round(RATE * STEADY_SECONDS), 3);
+    const warmup = commits(net.genesis, WARMUP_TXS, 4);
 
     progress('starting 4 validators and 1 full node');
     const nodes = await Promise.all(net.nodes.map((n) => startNode(n.dataDir, genesisPath)));
@@ -215,23 +225,35 @@ async function main(): Promise<void> {
     await until('5 idle blocks', async () => ((await status(full.rpc)).height >= idleFrom + 5 ? true : undefined));
     const idleBlockMs = mean(await blockTimes(full.rpc, idleFrom, idleFrom + 5));
 
+    /** Sends `txs` to the validators round-robin, IN_FLIGHT at a time; returns how many were refused. */
+    const saturate = async (txs: readonly Tx[]): Promise<number> => {
+      let next = 0;
+      let refused = 0;
+      await Promise.all(
+        Array.from({ length: IN_FLIGHT }, async () => {
+          while (next < txs.length) {
+            const i = next++;
+            const res = await fetch(`${validators[i % 4]!.rpc}/v1/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tx: toHex(encodeTx(txs[i]!)) }) });
+            if (res.status !== 202) refused++;
+            await res.arrayBuffer();
+          }
+        }),
+      );
+      return refused;
+    };
+    if (WARMUP_TXS > 0) {
+      progress(`warm-up: ${WARMUP_TXS} transactions, not measured`);
+      const warmupFrom = (await status(full.rpc)).height;
+      const warmupRefused = await saturate(warmup.txs);
+      await untilFinal(full.rpc, warmupFrom, WARMUP_TXS - warmupRefused, 'the warm-up transactions final on the full node');
+    }
+
     progress(`throughput: sending ${TXS} transactions, ${IN_FLIGHT} in flight`);
     const loadFrom = (await status(full.rpc)).height;
     const cpuBefore = await Promise.all(nodes.map((n) => cpuMs(n.child.pid)));
     const networkBefore = await Promise.all(nodes.map((n) => networkCounters(n.ready.rpc)));
     const started = performance.now();
-    let next = 0;
-    let refused = 0;
-    await Promise.all(
-      Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < load.txs.length) {
-          const i = next++;
-          const res = await fetch(`${validators[i % 4]!.rpc}/v1/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tx: toHex(encodeTx(load.txs[i]!)) }) });
-          if (res.status !== 202) refused++;
-          await res.arrayBuffer();
-        }
-      }),
-    );
+    const refused = await saturate(load.txs);
     const sentSeconds = (performance.now() - started) / 1000;
     await untilFinal(full.rpc, loadFrom, TXS - refused, 'every transaction final on the full node');
     const seconds = (performance.now() - started) / 1000;
@@ -299,15 +321,16 @@ async function main(): Promise<void> {
     children.push(fresh.child);
     await until('the fresh node to reach the tip', async () => ((await status(fresh.ready.rpc)).height >= tip ? true : undefined));
     const syncSeconds = (performance.now() - syncStarted) / 1000;
-    const syncedTxs = TXS + 2 * NAMES + steady.txs.length;
+    const syncedTxs = WARMUP_TXS + TXS + 2 * NAMES + steady.txs.length;
 
     progress('baseline: the same transactions on one in-process validator');
-    const base = await baseline(net.genesis, load.txs, dir);
+    const base = await baseline(net.genesis, warmup.txs, load.txs, dir);
 
     const report = {
       date: new Date().toISOString().slice(0, 10),
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version, loadAverage: (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100) },
       txs: TXS,
+      warmupTxs: WARMUP_TXS,
       throughputTxPerSecond: Math.round(txPerSecond),
       refused,
       baselineTxPerSecond: Math.round(base),
