@@ -209,7 +209,7 @@ async function main(): Promise<void> {
     const basePort = 20_000 + Math.floor(Math.random() * 30_000);
     const net = await ensureTestnet(join(dir, 'net'), { validators: 4, fullNodes: 1, basePort, powBits: POW_BITS, chainId: 'dcbt-bench' }, (host, p, key) => `/ip4/${host}/tcp/${p}/p2p/${peerIdOfNodeKey(key.publicKey)}`);
     const genesisPath = join(dir, 'net', 'genesis.json');
-    progress(`building ${TXS} transactions (pow ${POW_BITS} bits)`);
+    progress(`building ${WARMUP_TXS} warm-up and ${TXS} measured transactions (pow ${POW_BITS} bits)`);
     const load = commits(net.genesis, TXS, 1);
     const named = commits(net.genesis, NAMES, 2);
     const steady = commits(net.genesis, Math.round(RATE * STEADY_SECONDS), 3);
@@ -241,10 +241,11 @@ async function main(): Promise<void> {
       );
       return refused;
     };
+    let warmupRefused = 0;
     if (WARMUP_TXS > 0) {
       progress(`warm-up: ${WARMUP_TXS} transactions, not measured`);
       const warmupFrom = (await status(full.rpc)).height;
-      const warmupRefused = await saturate(warmup.txs);
+      warmupRefused = await saturate(warmup.txs);
       await untilFinal(full.rpc, warmupFrom, WARMUP_TXS - warmupRefused, 'the warm-up transactions final on the full node');
     }
 
@@ -321,8 +322,20 @@ async function main(): Promise<void> {
     children.push(fresh.child);
     await until('the fresh node to reach the tip', async () => ((await status(fresh.ready.rpc)).height >= tip ? true : undefined));
     const syncSeconds = (performance.now() - syncStarted) / 1000;
-    const syncedTxs = WARMUP_TXS + TXS + 2 * NAMES + steady.txs.length;
+    // Every transaction on the chain, the warm-up's included (the node syncs the whole chain).
+    const syncedTxs = WARMUP_TXS - warmupRefused + TXS - refused + 2 * NAMES + steady.txs.length;
 
+    // The network stops first, so the baseline has the machine to itself.
+    await Promise.all(
+      children.splice(0).map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once('exit', () => resolve());
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
     progress('baseline: the same transactions on one in-process validator');
     const base = await baseline(net.genesis, warmup.txs, load.txs, dir);
 

@@ -10,6 +10,13 @@ import { DEVNET_PARAMS, type Bytes, type Genesis } from './types.ts';
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as 64 lower-case hex digits');
 const int = (min: number) => z.number().int().min(min).max(Number.MAX_SAFE_INTEGER);
 
+/**
+ * The most transactions a genesis may allow in one block. A proposal carries 32 bytes per
+ * transaction in one gossip message of about 4 MiB (docs/P2P.md, compact proposals), so a
+ * block's count stays well under 127,000.
+ */
+export const BLOCK_TX_COUNT_MAX = 100_000;
+
 export const GenesisFileSchema = z.strictObject({
   chainId: z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and hyphens'),
   apex: z
@@ -24,9 +31,7 @@ export const GenesisFileSchema = z.strictObject({
     registrationPeriodMs: int(1),
     gracePeriodMs: int(0),
     recordsSizeBytesMax: int(64).max(65_535),
-    // A proposal carries 32 bytes per transaction in one gossip message of about 4 MiB
-    // (docs/P2P.md, compact proposals), so a block's count stays well under 127,000.
-    blockTxCountMax: int(1).max(100_000),
+    blockTxCountMax: int(1).max(BLOCK_TX_COUNT_MAX),
     blockIntervalMs: int(10),
     recordTtlSeconds: int(0).max(604_800),
     // Optional: genesis files from before evidence went on chain keep their hash (default 100,000).

@@ -112,15 +112,23 @@ test('transactions not yet checked churn their own tier and never push admitted 
 });
 
 test('admitting a transaction moves it out of the unchecked tier, and an admitted one is never demoted', () => {
-  const recent = new RecentTxs({ checkedCountMax: 10, uncheckedCountMax: 1 });
+  const recent = new RecentTxs({ checkedCountMax: 10, uncheckedCountMax: 10 });
   recent.addUnchecked(TXS[0]!);
   recent.add(TXS[0]!);
-  recent.addUnchecked(TXS[1]!);
-  assert.equal(recent.size, 2, 'the unchecked tier of one holds TXS[1]; TXS[0] now counts as checked');
+  assert.equal(recent.size, 1, 'admitted, it is held once (in the checked tier only)');
   recent.addUnchecked(TXS[0]!);
-  recent.addUnchecked(TXS[2]!);
-  assert.ok(recent.get(toHex(txId(TXS[0]!))), 'seeing an admitted transaction again by gossip leaves it checked');
-  assert.equal(recent.get(toHex(txId(TXS[1]!))), undefined, 'the unchecked tier of one pushed TXS[1] out for TXS[2]');
+  assert.equal(recent.size, 1, 'gossip bringing an admitted transaction again does not copy it to the unchecked tier');
+
+  // Which tier holds TXS[0] shows when each tier is full: an unchecked tier of one evicts it only if it is there.
+  const small = new RecentTxs({ checkedCountMax: 10, uncheckedCountMax: 1 });
+  small.addUnchecked(TXS[0]!);
+  small.add(TXS[0]!);
+  small.addUnchecked(TXS[0]!);
+  small.addUnchecked(TXS[1]!);
+  small.addUnchecked(TXS[2]!);
+  assert.ok(small.get(toHex(txId(TXS[0]!))), 'a flood of unchecked transactions leaves the admitted one');
+  assert.equal(small.get(toHex(txId(TXS[1]!))), undefined, 'the unchecked tier of one holds only the newest');
+  assert.equal(small.size, 2);
 });
 
 test('transactions fetched for a proposal are kept unchecked', async () => {

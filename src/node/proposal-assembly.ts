@@ -9,6 +9,7 @@ import { toHex } from '../chain/hash.ts';
 import type { Block, Bytes, Tx } from '../chain/types.ts';
 import type { CompactProposal } from '../consensus/codec.ts';
 import type { SignedProposal } from '../consensus/types.ts';
+import { BLOCK_TX_COUNT_MAX } from '../chain/genesis.ts';
 import { DEFAULT_MEMPOOL_LIMITS } from './mempool.ts';
 
 /** How many transactions, and how many bytes of them, a RecentTxs keeps in each of its two tiers. */
@@ -16,22 +17,24 @@ export interface RecentTxsLimits {
   /** Admitted transactions (and a proposer's own block): what proposals mostly name. */
   readonly checkedCountMax: number;
   readonly checkedSizeBytesMax: number;
-  /** Transactions received but not yet admitted, or fetched for a proposal not yet judged. */
+  /** Transactions received by gossip and not admitted (yet, or ever), and those fetched for a proposal. */
   readonly uncheckedCountMax: number;
   readonly uncheckedSizeBytesMax: number;
 }
 
 /**
  * Checked: twice what a mempool holds, by count and by bytes, so everything a proposer can put in
- * a block (its mempool) is still here on the peers that gossiped it. Unchecked: a few seconds of
- * gossip at full load; a peer flooding transactions that never pass admission churns only this
- * tier and cannot push admitted ones out.
+ * a block (its mempool) is still here on the peers that gossiped it. Unchecked: one largest block,
+ * so a node that fetched most of a proposal still holds all of it when its peers ask (it
+ * forwarded the proposal, so they ask it first), which is also more than the admission queue
+ * holds (ADMISSION_QUEUE_TXS_MAX). A peer flooding transactions that never pass admission churns
+ * only this tier and cannot push admitted ones out.
  */
 export const DEFAULT_RECENT_TXS_LIMITS: RecentTxsLimits = {
   checkedCountMax: 2 * DEFAULT_MEMPOOL_LIMITS.txCountMax,
   checkedSizeBytesMax: 2 * DEFAULT_MEMPOOL_LIMITS.sizeBytesMax,
-  uncheckedCountMax: 8192,
-  uncheckedSizeBytesMax: 8 * 1024 * 1024,
+  uncheckedCountMax: BLOCK_TX_COUNT_MAX,
+  uncheckedSizeBytesMax: BLOCK_SIZE_BYTES_MAX,
 };
 
 /** Transactions by hex id, oldest first out once either bound would be passed. */
@@ -79,8 +82,10 @@ class TxFifo {
 
 /**
  * The transactions this node received or admitted most recently, by id, in two tiers: admitted
- * (`add`) and not yet judged (`addUnchecked`). A transaction is kept before its signature is
- * checked because a proposal naming it may arrive meanwhile; admission moves it to the checked tier.
+ * (`add`) and not judged here (`addUnchecked`). A transaction is kept before its signature is
+ * checked because a proposal naming it may arrive meanwhile; admission moves it to the checked
+ * tier. Transactions fetched for a proposal are never admitted (they arrive in the block) and stay
+ * unchecked until newer ones push them out.
  */
 export class RecentTxs {
   readonly limits: RecentTxsLimits;
