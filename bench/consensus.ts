@@ -93,6 +93,11 @@ function startNode(dataDir: string, genesisPath: string): Promise<{ child: Child
   });
 }
 
+/** POST /v1/txs on `rpc` (202 when admitted). */
+function postTx(rpc: string, tx: Tx): Promise<Response> {
+  return fetch(`${rpc}/v1/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tx: toHex(encodeTx(tx)) }) });
+}
+
 async function status(rpc: string): Promise<{ height: number; timeMs: number }> {
   return (await (await fetch(`${rpc}/v1/status`)).json()) as { height: number; timeMs: number };
 }
@@ -233,7 +238,7 @@ async function main(): Promise<void> {
         Array.from({ length: IN_FLIGHT }, async () => {
           while (next < txs.length) {
             const i = next++;
-            const res = await fetch(`${validators[i % 4]!.rpc}/v1/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tx: toHex(encodeTx(txs[i]!)) }) });
+            const res = await postTx(validators[i % 4]!.rpc, txs[i]!);
             if (res.status !== 202) refused++;
             await res.arrayBuffer();
           }
@@ -276,7 +281,7 @@ async function main(): Promise<void> {
       const due = Math.min(steady.txs.length, Math.round((tick + 1) * perTick));
       for (; sent < due; sent++) {
         const i = sent;
-        sends.push(fetch(`${validators[i % 4]!.rpc}/v1/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tx: toHex(encodeTx(steady.txs[i]!)) }) }).then((r) => r.arrayBuffer()));
+        sends.push(postTx(validators[i % 4]!.rpc, steady.txs[i]!).then((r) => r.arrayBuffer()));
       }
       const nextTickAt = steadyStarted + ((tick + 1) * 1000) / STEADY_TICKS_PER_SECOND;
       await new Promise((r) => setTimeout(r, Math.max(0, nextTickAt - Date.now())));
@@ -290,7 +295,7 @@ async function main(): Promise<void> {
     progress(`steady load: ${steadyBlocks.length} blocks, mean ${Math.round(steadyBlockMs)} ms, sending took ${((steadyEnded - steadyStarted) / 1000).toFixed(1)} s`);
 
     progress(`name → DNS on every node, ${NAMES} names`);
-    for (const [i, tx] of named.txs.entries()) await fetch(`${validators[i % 4]!.rpc}/v1/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tx: toHex(encodeTx(tx)) }) });
+    for (const [i, tx] of named.txs.entries()) await postTx(validators[i % 4]!.rpc, tx);
     const afterCommit = (await status(full.rpc)).height;
     await until('the name commits to be old enough', async () => ((await status(full.rpc)).height >= afterCommit + net.genesis.params.commitMinBlocks + 1 ? true : undefined));
     const dnsMs: number[] = [];
@@ -298,7 +303,7 @@ async function main(): Promise<void> {
       const name = `bench2-${i}`;
       const register = buildTx({ chainId: net.genesis.chainId, account: key.publicKey, nonce: 1, payload: { type: TxType.REGISTER, name, salt: new Uint8Array(32), records: [{ host: '', type: RRType.A, rdata: Uint8Array.from([192, 0, 2, i + 1]) }] } }, key, net.genesis.params.powBits);
       const t0 = performance.now();
-      const res = await fetch(`${validators[i % 4]!.rpc}/v1/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tx: toHex(encodeTx(register)) }) });
+      const res = await postTx(validators[i % 4]!.rpc, register);
       if (res.status !== 202) throw new Error(`REGISTER ${name} refused: ${await res.text()}`);
       await Promise.all(
         nodes.map((n) =>

@@ -5,11 +5,11 @@
  * sending each block whole made every transaction cross every link twice (docs/P2P.md).
  */
 import { BLOCK_SIZE_BYTES_MAX, CodecError, decodeTx, encodeHeader, encodeTx, txId } from '../chain/codec.ts';
+import { BLOCK_TX_COUNT_MAX } from '../chain/genesis.ts';
 import { toHex } from '../chain/hash.ts';
 import type { Block, Bytes, Tx } from '../chain/types.ts';
 import type { CompactProposal } from '../consensus/codec.ts';
 import type { SignedProposal } from '../consensus/types.ts';
-import { BLOCK_TX_COUNT_MAX } from '../chain/genesis.ts';
 import { DEFAULT_MEMPOOL_LIMITS } from './mempool.ts';
 
 /** How many transactions, and how many bytes of them, a RecentTxs keeps in each of its two tiers. */
