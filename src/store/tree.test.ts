@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,54 @@ test('async (thread-pool) reads give the same results as the default synchronous
     assert.equal(await tree.get(key(7)), undefined);
     await tree.close();
   });
+});
+
+type TreeOp = { readonly kind: 'commit' | 'compute-then-commit'; readonly writes: readonly (readonly [number, string | undefined])[] } | { readonly kind: 'reset'; readonly back: number };
+
+const treeOp: fc.Arbitrary<TreeOp> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('commit' as const, 'compute-then-commit' as const), writes: fc.array(fc.tuple(fc.nat(47), fc.option(fc.string({ maxLength: 12 }), { nil: undefined })), { minLength: 1, maxLength: 24 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reset' as const), back: fc.nat(5) }) },
+);
+
+test('the node cache changes no result: roots, values and proofs match an uncached tree (cache rotating every few nodes)', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(treeOp, { minLength: 1, maxLength: 12 }), async (ops) => {
+      await withDir(async (dir) => {
+        const trees = [
+          await StateTree.open(join(dir, 'uncached'), { nodeCacheEntriesMax: 0 }),
+          await StateTree.open(join(dir, 'cached'), { nodeCacheEntriesMax: 3 }),
+          await StateTree.open(join(dir, 'cached-async'), { nodeCacheEntriesMax: 3, syncReads: false }),
+        ];
+        try {
+          const roots = [toHex(trees[0]!.rootHash())];
+          const keys = Array.from({ length: 48 }, (_, i) => key(i));
+          for (const op of ops) {
+            if (op.kind === 'reset') {
+              const root = roots[Math.max(0, roots.length - 1 - op.back)]!;
+              for (const tree of trees) await tree.resetTo(Buffer.from(root, 'hex'));
+              roots.push(root);
+            } else {
+              const ws = writes(op.writes);
+              const results: string[] = [];
+              for (const tree of trees) {
+                if (op.kind === 'compute-then-commit') await tree.computeRoot(ws);
+                results.push(toHex(await tree.commit(ws)));
+              }
+              assert.equal(new Set(results).size, 1, `roots differ: ${results.join(' ')}`);
+              roots.push(results[0]!);
+            }
+            const [expected, ...others] = await Promise.all(trees.map((tree) => tree.getMany(keys)));
+            for (const got of others) assert.deepEqual(got, expected);
+            const proofs = await Promise.all(trees.map((tree) => tree.prove(keys[ops.length % keys.length]!)));
+            for (const proof of proofs.slice(1)) assert.deepEqual(proof, proofs[0]);
+          }
+        } finally {
+          for (const tree of trees) await tree.close();
+        }
+      });
+    }),
+    { numRuns: 40 },
+  );
 });
 
 test('the root depends on the contents only, not on batching or order', async () => {

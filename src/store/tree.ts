@@ -31,6 +31,8 @@ const ROOT_CACHE_MAX = 4096;
 // ---- urkel (CommonJS, untyped): the parts used here ----
 
 interface UrkelNode {
+  ptr: UrkelPointer | null;
+  isInternal(): boolean;
   hash(hash: UrkelHash): Buffer;
 }
 interface UrkelLeaf {
@@ -63,6 +65,7 @@ interface UrkelStore {
   lockFile: LockFileLike;
   readNode(ptr: UrkelPointer): Promise<UrkelNode>;
   decodeNode(data: Buffer, ptr: UrkelPointer): UrkelNode;
+  writeNode(node: UrkelNode): number;
   retrieve(leaf: UrkelLeaf): Promise<Buffer>;
   openFile(index: number, flags: string): Promise<UrkelFile>;
   openFileSync(index: number, flags: string): UrkelFile;
@@ -197,27 +200,103 @@ function lockedError(file: string, pid: number | undefined): DcbtError {
   return new DcbtError('STATE_LOCKED', `state tree ${file} is in use${pid === undefined ? '' : ` by process ${pid}`}; stop that node or use another data directory`, { file, pid });
 }
 
-// ---- Synchronous node reads ----
+// ---- Node reads: a cache of decoded nodes in front of the files ----
 
 /**
- * urkel reads every node with an async fs.read: a libuv thread-pool round trip per tree level.
- * Reading with pread on the main thread instead is 4-7x faster for lookups and commits when the
- * files are in the page cache (bench/state.ts), at the price of blocking the event loop for the
- * read if they are not (see docs/STATE.md).
+ * Decoded tree nodes kept per generation. A node's file position names its contents for as long
+ * as the files are open (urkel only appends, and a torn tail is cut only when they are opened),
+ * so a cached node never goes stale. Two generations: a lookup checks the young one, then the
+ * old one (moving a hit to the young one); when the young one is full it becomes the old one and
+ * the old one is dropped. At most twice this many nodes are held (a few MB of heap).
  */
-function useSyncReads(store: UrkelStore): void {
+export const TREE_NODE_CACHE_ENTRIES_MAX = 4096;
+
+/** Nodes by file index, then by position in the file (both small integers, cheap Map keys). */
+class NodeGeneration {
+  readonly #files = new Map<number, Map<number, UrkelNode>>();
+  size = 0;
+  get(ptr: UrkelPointer): UrkelNode | undefined {
+    return this.#files.get(ptr.index)?.get(ptr.pos);
+  }
+  set(ptr: UrkelPointer, node: UrkelNode): void {
+    let file = this.#files.get(ptr.index);
+    if (file === undefined) this.#files.set(ptr.index, (file = new Map()));
+    const before = file.size;
+    file.set(ptr.pos, node);
+    this.size += file.size - before;
+  }
+}
+
+class NodeCache {
+  #young = new NodeGeneration();
+  #old = new NodeGeneration();
+  readonly #entriesMax: number;
+  constructor(entriesMax: number) {
+    this.#entriesMax = entriesMax;
+  }
+  get(ptr: UrkelPointer): UrkelNode | undefined {
+    const young = this.#young.get(ptr);
+    if (young !== undefined) return young;
+    const old = this.#old.get(ptr);
+    if (old !== undefined) this.set(ptr, old);
+    return old;
+  }
+  set(ptr: UrkelPointer, node: UrkelNode): void {
+    if (this.#entriesMax === 0) return;
+    if (this.#young.size >= this.#entriesMax) {
+      this.#old = this.#young;
+      this.#young = new NodeGeneration();
+    }
+    this.#young.set(ptr, node);
+  }
+}
+
+/**
+ * Every tree operation walks from the root, and after each commit urkel holds the root only as a
+ * hash and a file position, so without a cache each lookup reads every level of its path from
+ * the file again — the upper levels shared by all lookups included. Internal nodes are cached as
+ * they are read and as a commit writes them (a written node, its children already reduced to
+ * hashes by then, is what a read of its position would decode), so the paths a block just changed
+ * are not read back for the next one. urkel does not modify a node once it has a file position
+ * (`resolve` sets its hash, the same for the same position). Leaves are not cached: each is read
+ * once per lookup, and a written leaf holds its value. docs/STATE.md has the measurements.
+ *
+ * `syncReads`: urkel reads every node with an async fs.read, a libuv thread-pool round trip per
+ * tree level. Reading with pread on the main thread instead is 4-7x faster for lookups and
+ * commits when the files are in the page cache (bench/state.ts), at the price of blocking the
+ * event loop for the read if they are not (see docs/STATE.md).
+ */
+function installNodeCache(store: UrkelStore, cache: NodeCache, syncReads: boolean): void {
+  const readNode = store.readNode.bind(store);
+  const writeNode = store.writeNode.bind(store);
   store.readNode = async (ptr) => {
-    const data = Buffer.allocUnsafe(ptr.size);
-    store.openFileSync(ptr.index, 'r').rawReadSync(ptr.pos, ptr.size, data);
-    return store.decodeNode(data, ptr);
+    const cached = cache.get(ptr);
+    if (cached !== undefined) return cached;
+    let node: UrkelNode;
+    if (syncReads) {
+      const data = Buffer.allocUnsafe(ptr.size);
+      store.openFileSync(ptr.index, 'r').rawReadSync(ptr.pos, ptr.size, data);
+      node = store.decodeNode(data, ptr);
+    } else {
+      node = await readNode(ptr);
+    }
+    if (node.isInternal()) cache.set(ptr, node);
+    return node;
   };
-  store.retrieve = async (leaf) => {
-    if (leaf.value) return leaf.value;
-    const ptr = leaf.vptr!;
-    const data = Buffer.allocUnsafe(ptr.size);
-    store.openFileSync(ptr.index, 'r').rawReadSync(ptr.pos, ptr.size, data);
-    return data;
+  store.writeNode = (node) => {
+    const pos = writeNode(node);
+    if (node.isInternal()) cache.set(node.ptr!, node);
+    return pos;
   };
+  if (syncReads) {
+    store.retrieve = async (leaf) => {
+      if (leaf.value) return leaf.value;
+      const ptr = leaf.vptr!;
+      const data = Buffer.allocUnsafe(ptr.size);
+      store.openFileSync(ptr.index, 'r').rawReadSync(ptr.pos, ptr.size, data);
+      return data;
+    };
+  }
 }
 
 // ---- StateTree ----
@@ -276,6 +355,8 @@ function isMissingNode(error: unknown): boolean {
 
 export interface StateTreeOptions {
   readonly syncReads?: boolean;
+  /** Decoded nodes cached per generation (TREE_NODE_CACHE_ENTRIES_MAX); 0 turns the cache off. */
+  readonly nodeCacheEntriesMax?: number;
 }
 
 export class StateTree {
@@ -305,7 +386,8 @@ export class StateTree {
     const tree = new urkel.Tree({ hash: sha256ForUrkel, bits: STATE_KEY_BITS, prefix });
     const lock = new PidLock(prefix);
     tree.store.lockFile = lock;
-    if (options.syncReads ?? true) useSyncReads(tree.store);
+    const cacheEntriesMax = options.nodeCacheEntriesMax ?? TREE_NODE_CACHE_ENTRIES_MAX;
+    installNodeCache(tree.store, new NodeCache(Math.max(0, cacheEntriesMax)), options.syncReads ?? true);
     try {
       await tree.open();
     } catch (error) {
