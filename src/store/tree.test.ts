@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { StateTree, STATE_VALUE_MAX_BYTES } from './tree.ts';
+import { NodeCache, StateTree, STATE_VALUE_MAX_BYTES } from './tree.ts';
 import { verifyStateProof } from '../chain/proof.ts';
 import { sha256, toHex, utf8 } from '../chain/hash.ts';
 import { isDcbtError } from '../errors.ts';
@@ -108,7 +108,7 @@ test('the node cache changes no result: roots, values and proofs match an uncach
         try {
           const roots = [toHex(trees[0]!.rootHash())];
           const keys = Array.from({ length: 48 }, (_, i) => key(i));
-          for (const op of ops) {
+          for (const [step, op] of ops.entries()) {
             if (op.kind === 'reset') {
               const root = roots[Math.max(0, roots.length - 1 - op.back)]!;
               for (const tree of trees) await tree.resetTo(Buffer.from(root, 'hex'));
@@ -125,8 +125,22 @@ test('the node cache changes no result: roots, values and proofs match an uncach
             }
             const [expected, ...others] = await Promise.all(trees.map((tree) => tree.getMany(keys)));
             for (const got of others) assert.deepEqual(got, expected);
-            const proofs = await Promise.all(trees.map((tree) => tree.prove(keys[ops.length % keys.length]!)));
-            for (const proof of proofs.slice(1)) assert.deepEqual(proof, proofs[0]);
+            // A present or absent key under the current root, and one under an earlier root (read through urkel's root history).
+            const earlier = roots.filter((r) => r !== ZERO_ROOT);
+            const asks: [Uint8Array, Uint8Array | undefined][] = [[keys[(step * 7) % keys.length]!, undefined]];
+            if (earlier.length > 0) asks.push([keys[(step * 13 + 5) % keys.length]!, Buffer.from(earlier[step % earlier.length]!, 'hex')]);
+            for (const [k, root] of asks) {
+              const proofs = await Promise.all(trees.map((tree) => tree.prove(k, root)));
+              for (const proof of proofs.slice(1)) assert.deepEqual(proof, proofs[0]);
+            }
+          }
+          // Reopened (a new, empty cache), the cached trees still hold what the uncached one holds.
+          const expected = await trees[0]!.getMany(keys);
+          for (const [i, name] of [[1, 'cached'], [2, 'cached-async']] as const) {
+            await trees[i]!.close();
+            trees[i] = await StateTree.open(join(dir, name), { nodeCacheEntriesMax: 3 });
+            assert.deepEqual(trees[i]!.rootHash(), trees[0]!.rootHash());
+            assert.deepEqual(await trees[i]!.getMany(keys), expected);
           }
         } finally {
           for (const tree of trees) await tree.close();
@@ -135,6 +149,39 @@ test('the node cache changes no result: roots, values and proofs match an uncach
     }),
     { numRuns: 40 },
   );
+});
+
+test('NodeCache: at most twice its size, a hit in the old generation moves to the young one, files kept apart, 0 keeps nothing', () => {
+  const node = (n: number) => ({ n }) as never;
+  const cache = new NodeCache(2);
+  cache.set({ index: 1, pos: 10 }, node(1));
+  cache.set({ index: 2, pos: 10 }, node(2));
+  assert.deepEqual(cache.get({ index: 1, pos: 10 }), { n: 1 }, 'same position in another file is another node');
+  assert.deepEqual(cache.get({ index: 2, pos: 10 }), { n: 2 });
+  cache.set({ index: 1, pos: 20 }, node(3)); // young full: it becomes the old generation
+  assert.equal(cache.size, 3);
+  assert.deepEqual(cache.get({ index: 1, pos: 10 }), { n: 1 }, 'found in the old generation, moved to the young one');
+  cache.set({ index: 1, pos: 30 }, node(4)); // young {20, 10} full again: the old one (with 2/10) is dropped
+  assert.equal(cache.get({ index: 2, pos: 10 }), undefined);
+  assert.deepEqual(cache.get({ index: 1, pos: 10 }), { n: 1 });
+  for (let i = 0; i < 50; i++) cache.set({ index: 1, pos: 100 + i }, node(i));
+  assert.ok(cache.size <= 4, `size ${cache.size}`);
+
+  const off = new NodeCache(0);
+  off.set({ index: 1, pos: 10 }, node(1));
+  assert.equal(off.get({ index: 1, pos: 10 }), undefined);
+  assert.equal(off.size, 0);
+  for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+    assert.throws(() => new NodeCache(bad), (e: unknown) => isDcbtError(e) && e.code === 'STATE_OPTION_INVALID', String(bad));
+  }
+});
+
+test('a bad nodeCacheEntriesMax is refused before any file is made', async () => {
+  await withDir(async (dir) => {
+    const where = join(dir, 'tree');
+    await rejectsWith(StateTree.open(where, { nodeCacheEntriesMax: -1 }), 'STATE_OPTION_INVALID');
+    assert.equal(existsSync(where), false);
+  });
 });
 
 test('the root depends on the contents only, not on batching or order', async () => {

@@ -202,23 +202,20 @@ function lockedError(file: string, pid: number | undefined): DcbtError {
 
 // ---- Node reads: a cache of decoded nodes in front of the files ----
 
-/**
- * Decoded tree nodes kept per generation. A node's file position names its contents for as long
- * as the files are open (urkel only appends, and a torn tail is cut only when they are opened),
- * so a cached node never goes stale. Two generations: a lookup checks the young one, then the
- * old one (moving a hit to the young one); when the young one is full it becomes the old one and
- * the old one is dropped. At most twice this many nodes are held (a few MB of heap).
- */
+/** Decoded internal nodes the state tree keeps per cache generation (NodeCache): at most twice this many are held, a few MB of heap. */
 export const TREE_NODE_CACHE_ENTRIES_MAX = 4096;
+
+/** Where a node lies: urkel's file number and the offset in that file. */
+export type NodePosition = Pick<UrkelPointer, 'index' | 'pos'>;
 
 /** Nodes by file index, then by position in the file (both small integers, cheap Map keys). */
 class NodeGeneration {
   readonly #files = new Map<number, Map<number, UrkelNode>>();
   size = 0;
-  get(ptr: UrkelPointer): UrkelNode | undefined {
+  get(ptr: NodePosition): UrkelNode | undefined {
     return this.#files.get(ptr.index)?.get(ptr.pos);
   }
-  set(ptr: UrkelPointer, node: UrkelNode): void {
+  set(ptr: NodePosition, node: UrkelNode): void {
     let file = this.#files.get(ptr.index);
     if (file === undefined) this.#files.set(ptr.index, (file = new Map()));
     const before = file.size;
@@ -227,21 +224,35 @@ class NodeGeneration {
   }
 }
 
-class NodeCache {
+/**
+ * Decoded tree nodes by file position. A position names the same contents for as long as the
+ * files are open (urkel only appends, and cuts a torn tail only when it opens them), so a cached
+ * node never goes stale. Two generations instead of an LRU list, so a hit costs two Map lookups
+ * and no bookkeeping: a lookup checks the young one, then the old one (moving a hit to the young
+ * one); when the young one is full it becomes the old one and the old one is dropped, so at most
+ * 2 × entriesMax nodes are held. entriesMax 0 keeps nothing.
+ */
+export class NodeCache {
   #young = new NodeGeneration();
   #old = new NodeGeneration();
   readonly #entriesMax: number;
   constructor(entriesMax: number) {
+    if (!Number.isSafeInteger(entriesMax) || entriesMax < 0) {
+      throw new DcbtError('STATE_OPTION_INVALID', `nodeCacheEntriesMax must be a whole number ≥ 0 (0 turns the cache off), not ${entriesMax}`, { nodeCacheEntriesMax: entriesMax });
+    }
     this.#entriesMax = entriesMax;
   }
-  get(ptr: UrkelPointer): UrkelNode | undefined {
+  get size(): number {
+    return this.#young.size + this.#old.size;
+  }
+  get(ptr: NodePosition): UrkelNode | undefined {
     const young = this.#young.get(ptr);
     if (young !== undefined) return young;
     const old = this.#old.get(ptr);
     if (old !== undefined) this.set(ptr, old);
     return old;
   }
-  set(ptr: UrkelPointer, node: UrkelNode): void {
+  set(ptr: NodePosition, node: UrkelNode): void {
     if (this.#entriesMax === 0) return;
     if (this.#young.size >= this.#entriesMax) {
       this.#old = this.#young;
@@ -257,9 +268,12 @@ class NodeCache {
  * the file again — the upper levels shared by all lookups included. Internal nodes are cached as
  * they are read and as a commit writes them (a written node, its children already reduced to
  * hashes by then, is what a read of its position would decode), so the paths a block just changed
- * are not read back for the next one. urkel does not modify a node once it has a file position
- * (`resolve` sets its hash, the same for the same position). Leaves are not cached: each is read
- * once per lookup, and a written leaf holds its value. docs/STATE.md has the measurements.
+ * are not read back for the next one. Once a node has a file position urkel writes to it only
+ * idempotently (`resolve` and `hash()` set its hash, the same for the same position; `_write`
+ * puts back the same child hashes). The exception is `compact()`, which clears positions and
+ * rewrites children: StateTree does not call it, and must drop the cache if it ever does.
+ * Leaves are not cached: each is read once per lookup, and a written leaf holds its value.
+ * docs/STATE.md has the measurements.
  *
  * `syncReads`: urkel reads every node with an async fs.read, a libuv thread-pool round trip per
  * tree level. Reading with pread on the main thread instead is 4-7x faster for lookups and
@@ -355,7 +369,7 @@ function isMissingNode(error: unknown): boolean {
 
 export interface StateTreeOptions {
   readonly syncReads?: boolean;
-  /** Decoded nodes cached per generation (TREE_NODE_CACHE_ENTRIES_MAX); 0 turns the cache off. */
+  /** Decoded internal nodes cached per generation (default TREE_NODE_CACHE_ENTRIES_MAX); 0 turns the cache off. */
   readonly nodeCacheEntriesMax?: number;
 }
 
@@ -379,15 +393,18 @@ export class StateTree {
    * `syncReads` (default true): read tree nodes with pread on the main thread rather than through
    * libuv's thread pool — much faster while the files are in the page cache, but a read from a
    * cold disk then blocks the event loop.
+   * `nodeCacheEntriesMax` (default TREE_NODE_CACHE_ENTRIES_MAX): decoded internal nodes kept per
+   * cache generation (NodeCache); 0 turns the cache off. Anything but a whole number ≥ 0 is
+   * refused with STATE_OPTION_INVALID before any file is touched.
    */
   static async open(dir: string, options: StateTreeOptions = {}): Promise<StateTree> {
+    const cache = new NodeCache(options.nodeCacheEntriesMax ?? TREE_NODE_CACHE_ENTRIES_MAX);
     const prefix = resolve(dir);
     mkdirSync(prefix, { recursive: true, mode: 0o750 });
     const tree = new urkel.Tree({ hash: sha256ForUrkel, bits: STATE_KEY_BITS, prefix });
     const lock = new PidLock(prefix);
     tree.store.lockFile = lock;
-    const cacheEntriesMax = options.nodeCacheEntriesMax ?? TREE_NODE_CACHE_ENTRIES_MAX;
-    installNodeCache(tree.store, new NodeCache(Math.max(0, cacheEntriesMax)), options.syncReads ?? true);
+    installNodeCache(tree.store, cache, options.syncReads ?? true);
     try {
       await tree.open();
     } catch (error) {
