@@ -1,6 +1,6 @@
 /**
- * State-tree node cache bench: processor time per key of the node's block pattern (read a set of
- * keys, then commit new values for them) on two trees side by side in one process, one with the
+ * State-tree node cache bench: processor time per key of the node's block pattern (read a set of new
+ * keys, then commit values for them) on two trees side by side in one process, one with the
  * decoded-node cache (src/store/tree.ts, TREE_NODE_CACHE_ENTRIES_MAX) and one without it. The
  * two take turns block by block, so drift in the machine's speed falls on both alike.
  *
